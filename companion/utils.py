@@ -77,3 +77,35 @@ def format_table(rows, columns=None, floatfmt=".4g"):
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
     return "\n".join(lines)
+
+
+def setup_notebook(seed=None):
+    """Prepare a notebook kernel the way every course notebook expects.
+
+    - TensorFlow's C++ log lines off and oneDNN's reordered (non-repeatable) float sums off.
+      Both must be set before TensorFlow is imported, which is why this runs first.
+    - Keras on the TensorFlow backend.
+    - NumPy prints 4 significant decimals, so stored outputs are short and stable.
+    - Figures drawn inline at a small resolution, so stored notebooks stay small.
+
+    ``seed`` (optional) seeds Python's and NumPy's global generators for the rare library
+    that uses them; the companion itself always takes seeds explicitly.
+    """
+    import os
+    import random
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    np.set_printoptions(precision=4, suppress=True, linewidth=100)
+    if seed is not None:
+        random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 -- seeding the legacy global RNG on purpose
+    try:
+        import matplotlib
+
+        matplotlib.rcParams.update(
+            {"figure.dpi": 72, "savefig.dpi": 72, "figure.max_open_warning": 0}
+        )
+    except ImportError:  # plotting is optional for the numeric core
+        pass
