@@ -1,11 +1,15 @@
 """The environment files agree: pip (pyproject.toml), conda (environment.yml) and Binder."""
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +49,8 @@ def test_environment_yml_matches_pyproject():
     conda = {k: v for k, v in _conda(ROOT / "environment.yml").items() if k not in CONDA_ONLY}
     assert conda == pip, (
         "environment.yml and pyproject.toml disagree: "
-        f"only in conda {sorted(set(conda) - set(pip))}, only in pip {sorted(set(pip) - set(conda))}, "
+        f"only in conda {sorted(set(conda) - set(pip))}, "
+        f"only in pip {sorted(set(pip) - set(conda))}, "
         f"different ranges {sorted(k for k in set(conda) & set(pip) if conda[k] != pip[k])}"
     )
 
