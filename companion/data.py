@@ -49,6 +49,7 @@ __all__ = [
     "load_fashion_mnist_subset",
     "make_2d",
     "moons",
+    "read_idx",
     "search_paths",
     "spirals",
     "xor",
@@ -167,8 +168,7 @@ def _check_search_paths(paths):
         paths = [os.fspath(p) for p in paths]
     except TypeError:
         raise TypeError(
-            "search_paths must be a list of folder paths (str or pathlib.Path), "
-            f"but got {paths!r}."
+            f"search_paths must be a list of folder paths (str or pathlib.Path), but got {paths!r}."
         ) from None
     return paths
 

@@ -1,4 +1,4 @@
-"""Stored notebooks: in sync with their jupytext sources, stored as "restart and run all" left them."""
+"""Stored notebooks: in sync with their sources and stored as "restart and run all" left them."""
 
 import re
 from pathlib import Path
