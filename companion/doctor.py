@@ -1,0 +1,247 @@
+"""Pre-flight check for a workshop: is this machine ready to run the course?
+
+Run it before the workshop (it takes a few seconds)::
+
+    python -m companion.doctor        # or: make doctor
+
+Each check prints OK, WARN or FAIL with what it found; every WARN and FAIL comes with the fix.
+The exit status is 0 when nothing failed, so an instructor can collect results with a script.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+
+# (distribution, import name, lowest version the course supports, why it is needed)
+REQUIREMENTS = (
+    ("numpy", "numpy", "1.26", "the companion package's arrays"),
+    ("matplotlib", "matplotlib", "3.7", "figures"),
+    ("ipywidgets", "ipywidgets", "8.0", "the interactive widgets"),
+    ("tensorflow", "tensorflow", "2.16", "Keras's backend"),
+    ("keras", "keras", "3.3", "every Keras comparison"),
+)
+INSTALL_HINT = 'pip install -e ".[keras,lab]"  (from the course folder), or run `make lab`'
+MIN_FREE_MEMORY_GB = 2.0  # a notebook peaks under 1.5 GB; JupyterLab itself needs some room
+MIN_FREE_DISK_GB = 1.0
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    found: str
+    fix: str = ""
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def check_python() -> Check:
+    found = platform.python_version()
+    if sys.version_info >= (3, 10):  # noqa: UP036 -- the check exists for older interpreters
+        return Check("Python", OK, found)
+    return Check(
+        "Python",
+        FAIL,
+        found,
+        "the course needs Python 3.10 or newer: install it (python.org, conda, or your system's "
+        "packages) and create the environment again",
+    )
+
+
+def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
+    try:
+        version = metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return Check(dist, FAIL, "not installed", f"needed for {why}: {INSTALL_HINT}")
+    if _version_tuple(version) < _version_tuple(minimum):
+        return Check(
+            dist,
+            FAIL,
+            version,
+            f"needs {dist} >= {minimum} for {why}: pip install --upgrade '{dist}>={minimum}'",
+        )
+    return Check(dist, OK, version)
+
+
+def check_keras_backend() -> Check:
+    """Import Keras for real and run one small operation on its backend."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    start = time.perf_counter()
+    try:
+        keras = importlib.import_module("keras")
+        value = float(keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.ones((2, 3)))))
+    except Exception as exc:  # any failure here is the learner's problem to see, not a crash
+        return Check(
+            "Keras runs",
+            FAIL,
+            f"{type(exc).__name__}: {exc}"[:200],
+            f"reinstall TensorFlow and Keras: {INSTALL_HINT}",
+        )
+    seconds = time.perf_counter() - start
+    backend = keras.backend.backend()
+    if backend != "tensorflow" or value != 6.0:
+        return Check(
+            "Keras runs",
+            WARN,
+            f"backend {backend}, 1+1+… = {value}",
+            "the notebooks compare with the TensorFlow backend: set KERAS_BACKEND=tensorflow",
+        )
+    return Check("Keras runs", OK, f"backend {backend}, first use took {seconds:.1f} s")
+
+
+def check_fashion_mnist() -> Check:
+    from companion import data
+
+    try:
+        source = data.fashion_mnist_source()
+    except Exception as exc:
+        return Check("Fashion-MNIST", FAIL, f"{type(exc).__name__}: {exc}"[:300], _DATA_FIX)
+    if source is None or str(source).lower().startswith("download"):
+        return Check(
+            "Fashion-MNIST",
+            WARN,
+            "not on this machine; the notebooks will download it (needs internet)",
+            _DATA_FIX,
+        )
+    return Check("Fashion-MNIST", OK, f"found in {source}")
+
+
+_DATA_FIX = (
+    "for offline use: `sudo apt install dataset-fashion-mnist` (Debian/Ubuntu), or copy the four "
+    "files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+    "t10k-labels-idx1-ubyte.gz into ~/.keras/datasets/fashion-mnist/"
+)
+
+
+def check_widgets() -> Check:
+    """Widgets render in JupyterLab when the front-end extension matches ipywidgets 8."""
+    try:
+        lab_widgets = metadata.version("jupyterlab_widgets")
+    except metadata.PackageNotFoundError:
+        return Check(
+            "widgets render",
+            FAIL,
+            "jupyterlab_widgets (the front-end of ipywidgets) is missing",
+            "pip install 'ipywidgets>=8' (it brings jupyterlab_widgets), then restart JupyterLab",
+        )
+    try:
+        import ipywidgets
+
+        slider = ipywidgets.IntSlider(value=1)
+        bundle = slider._repr_mimebundle_()
+    except Exception as exc:
+        return Check("widgets render", FAIL, f"{type(exc).__name__}: {exc}"[:200], INSTALL_HINT)
+    if "application/vnd.jupyter.widget-view+json" not in (bundle or {}):
+        return Check("widgets render", FAIL, "ipywidgets gives no widget view", INSTALL_HINT)
+    if _version_tuple(lab_widgets) < (3,):
+        return Check(
+            "widgets render",
+            WARN,
+            f"jupyterlab_widgets {lab_widgets} is for ipywidgets 7",
+            "pip install --upgrade 'ipywidgets>=8' jupyterlab_widgets",
+        )
+    return Check("widgets render", OK, f"ipywidgets {ipywidgets.__version__}, lab {lab_widgets}")
+
+
+def _available_memory_gb() -> float | None:
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    try:  # macOS and others: total physical memory is the best cheap figure
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(available_gb: float | None = None) -> Check:
+    available_gb = _available_memory_gb() if available_gb is None else available_gb
+    if available_gb is None:
+        return Check("free memory", WARN, "unknown", "make sure about 2 GB of memory is free")
+    found = f"{available_gb:.1f} GB available"
+    if available_gb < MIN_FREE_MEMORY_GB:
+        return Check(
+            "free memory",
+            WARN,
+            found,
+            f"each notebook needs up to 1.5 GB: close other programs (browser tabs!) to free "
+            f"{MIN_FREE_MEMORY_GB:.0f} GB, or use Colab/Binder",
+        )
+    return Check("free memory", OK, found)
+
+
+def check_disk(path: str = ".") -> Check:
+    free_gb = shutil.disk_usage(path).free / 1024**3
+    found = f"{free_gb:.1f} GB free"
+    if free_gb < MIN_FREE_DISK_GB:
+        return Check("free disk", WARN, found, "free at least 1 GB of disk for the data and caches")
+    return Check("free disk", OK, found)
+
+
+def check_cpus() -> Check:
+    count = os.cpu_count() or 1
+    if count < 2:
+        return Check(
+            "CPU cores", WARN, str(count), "notebooks will run, slowly: budgets assume 2 cores"
+        )
+    return Check("CPU cores", OK, str(count))
+
+
+def run_checks(with_keras: bool = True) -> list[Check]:
+    checks = [check_python()]
+    checks += [check_package(*requirement) for requirement in REQUIREMENTS]
+    if with_keras and all(c.status == OK for c in checks if c.name in ("tensorflow", "keras")):
+        checks.append(check_keras_backend())
+    checks += [check_fashion_mnist(), check_widgets(), check_memory(), check_disk(), check_cpus()]
+    return checks
+
+
+def format_report(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = ["Pre-flight check for the dense-layers and activations course", ""]
+    for c in checks:
+        lines.append(f"  [{c.status:>4}] {c.name.ljust(width)}  {c.found}")
+        if c.fix:
+            lines.append(f"  {'':>6} {'':{width}}  fix: {c.fix}")
+    failed = [c.name for c in checks if c.status == FAIL]
+    warned = [c.name for c in checks if c.status == WARN]
+    lines.append("")
+    if failed:
+        lines.append(f"NOT READY: {len(failed)} check(s) failed ({', '.join(failed)}).")
+    elif warned:
+        lines.append(f"READY, with {len(warned)} warning(s) ({', '.join(warned)}).")
+    else:
+        lines.append("READY: everything the course needs is here.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    checks = run_checks(with_keras="--no-keras" not in args)
+    print(format_report(checks))
+    return 1 if any(c.status == FAIL for c in checks) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
