@@ -388,8 +388,9 @@ def _finish(parts, noise, rng):
     """Stack ``[X_class0, X_class1]``, add noise, shuffle rows; labels int64."""
     X = np.concatenate(parts, axis=0)
     y = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
-    if noise > 0:
-        X = X + rng.normal(0.0, noise, size=X.shape)
+    # Drawn even when noise == 0, so that one seed gives the same clean points (and the same
+    # order) at every noise level: changing only the noise jitters the same dataset.
+    X = X + noise * rng.standard_normal(size=X.shape)
     order = rng.permutation(len(X))
     return X[order], y[order]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -45,10 +46,12 @@ class Check:
 def _version_tuple(text: str) -> tuple[int, ...]:
     parts = []
     for piece in text.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
+        match = re.match(r"\d+", piece)  # leading digits only: "0rc1" is 0, not 1
+        if match is None:
             break
-        parts.append(int(digits))
+        parts.append(int(match.group()))
+        if match.end() < len(piece):  # a pre-release or local suffix ends the release part
+            break
     return tuple(parts)
 
 

@@ -354,7 +354,9 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
 
     def _slot_names(self):
-        return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
+        return (
+            ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
+        )
 
     def update_step(self, gradient, variable, slots):
         t = self.iterations + 1

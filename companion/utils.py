@@ -109,3 +109,43 @@ def setup_notebook(seed=None):
         )
     except ImportError:  # plotting is optional for the numeric core
         pass
+    _inline_figures()
+    _import_tensorflow_quietly()
+
+
+def _inline_figures():
+    """Draw figures inline in a Jupyter kernel, whatever ``MPLBACKEND`` the kernel inherited."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow once with the process's stderr pointed at /dev/null.
+
+    TensorFlow's C++ runtime writes a few lines straight to file descriptor 2 on import
+    ("All log messages before absl::InitializeLog()...", "Could not find cuda drivers...")
+    whatever ``TF_CPP_MIN_LOG_LEVEL`` says. In a notebook they would appear as red noise under
+    the first cell that imports Keras. Python-level warnings are not affected. Without
+    TensorFlow installed this does nothing: the NumPy parts of the course still work.
+    """
+    import importlib.util
+    import os
+    import sys
+
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401 -- imported for its side effect (quiet start-up)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

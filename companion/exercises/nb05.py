@@ -1,0 +1,545 @@
+"""Exercises of notebook 05, training a dense classifier on Fashion-MNIST.
+
+- ``q1``: ``standardize(x_train, x_test)`` -- per-pixel standardization with the training
+  set's statistics, as ``keras.layers.Normalization`` computes it.
+- ``q2``: ``sparse_categorical_crossentropy(y_true, y_pred)`` -- the loss in NumPy, with
+  Keras's clipping of probabilities.
+- ``q3``: ``build_model()`` -- a compiled Keras classifier that meets a spec; the check reads
+  its layers and its compile configuration.
+- ``q4``: ``most_confused(counts)`` -- the largest mistake in a confusion matrix.
+
+Every numeric check compares with a float64 reference on several fixed cases and names the
+typical mistake when it recognises one. Keras is imported inside the checks that need it.
+"""
+
+import numpy as np
+
+from companion.exercises.core import (
+    NotAttempted,
+    NotYet,
+    Question,
+    describe_exception,
+    expect_array,
+    expect_callable,
+)
+
+__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
+
+# Keras's backend.epsilon(): the floor of the standard deviation in Normalization and the
+# clipping margin of probabilities in the cross-entropies.
+_EPSILON = 1e-7
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _keras_setup():
+    return {"keras": _keras()}
+
+
+def _call(fn, args, name, label):
+    """Call a learner's function on copies of ``args``; exceptions become a kind ``NotYet``."""
+    try:
+        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    except (NotYet, NotAttempted):
+        raise
+    except NotImplementedError:
+        raise NotAttempted(
+            f"{name} still raises NotImplementedError: replace that line with your code."
+        ) from None
+    except Exception as exc:
+        raise NotYet(f"{label}, {describe_exception(exc)}.") from None
+
+
+def _blank(result, name):
+    if result is Ellipsis or result is None:
+        what = "still returns `...`" if result is Ellipsis else "returned None"
+        raise NotAttempted(
+            f"your function {name} {what}: write its body and `return` the result, run that "
+            "cell, then run this check again."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# q1: standardization with the training set's statistics
+
+
+def _standardize_ref(x_train, x_test):
+    x_train = np.asarray(x_train, dtype=np.float64)
+    x_test = np.asarray(x_test, dtype=np.float64)
+    mean = x_train.mean(axis=0)
+    std = np.maximum(x_train.std(axis=0), _EPSILON)
+    return (x_train - mean) / std, (x_test - mean) / std
+
+
+def _standardize_cases():
+    rng = np.random.default_rng(5)
+    cases = []
+    for n_train, n_test, features, shift in ((40, 10, 6, 0.0), (25, 7, 9, 3.0)):
+        x_train = rng.uniform(0, 1, size=(n_train, features)) ** 2 + shift
+        # Test data drawn from a different distribution: statistics taken from it give a
+        # visibly different (wrong) answer.
+        x_test = rng.uniform(0.5, 2.0, size=(n_test, features)) + shift
+        # A pixel that is 0 in every image (Fashion-MNIST's corners nearly are): its standard
+        # deviation is 0, and without a guard 0 / 0 gives NaN. Any guard (a floor, + eps,
+        # replacing 0 by 1) gives 0 here, so the check accepts them all.
+        x_train[:, 0] = 0.0
+        x_test[:, 0] = 0.0
+        cases.append((x_train.astype(np.float32), x_test.astype(np.float32)))
+    return cases
+
+
+def _standardize_mistakes(x_train, x_test):
+    """(wrong x_train, wrong x_test, hint) for the typical mistakes."""
+    xt, xs = np.asarray(x_train, np.float64), np.asarray(x_test, np.float64)
+    mean, std = xt.mean(axis=0), np.maximum(xt.std(axis=0), _EPSILON)
+    test_mean, test_std = xs.mean(axis=0), np.maximum(xs.std(axis=0), _EPSILON)
+    g_mean, g_std = xt.mean(), xt.std()
+    ddof1 = np.maximum(xt.std(axis=0, ddof=1), _EPSILON)
+    return [
+        (
+            (xt - mean) / std,
+            (xs - test_mean) / test_std,
+            "x_test was standardized with its own mean and std. Use the training set's "
+            "statistics for both: the test set stands for new data, whose statistics you "
+            "do not know when you train.",
+        ),
+        (
+            (xt - g_mean) / g_std,
+            (xs - g_mean) / g_std,
+            "that uses one mean and one std for all pixels. Standardize each pixel (each "
+            "column) on its own: x_train.mean(axis=0), x_train.std(axis=0).",
+        ),
+        (
+            (xt - mean) / ddof1,
+            (xs - mean) / ddof1,
+            "that std divides by n - 1 (ddof=1); Keras's Normalization uses the population "
+            "std, np.std's default (ddof=0).",
+        ),
+        (xt / std, xs / std, "the mean was not subtracted: (x - mean) / std."),
+    ]
+
+
+def _check_standardize(standardize):
+    expect_callable(standardize, n_args=2, name="standardize", arg_names=("x_train", "x_test"))
+    for i, (x_train, x_test) in enumerate(_standardize_cases(), start=1):
+        label = f"for test case {i} (x_train {x_train.shape}, x_test {x_test.shape})"
+        result = _call(standardize, (x_train, x_test), "standardize", label)
+        _blank(result, "standardize")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise NotYet(
+                f"standardize should return two arrays, `return x_train_std, x_test_std`, but "
+                f"it returned {type(result).__name__}."
+            )
+        want_train, want_test = _standardize_ref(x_train, x_test)
+        got = [np.asarray(r) for r in result]
+        for arr, want, which in ((got[0], want_train, "x_train"), (got[1], want_test, "x_test")):
+            numeric = arr.dtype != object and np.issubdtype(arr.dtype, np.number)
+            if numeric and arr.shape == want.shape and not np.all(np.isfinite(arr)):
+                raise NotYet(
+                    f"{label}, your {which} contains NaN or inf: a pixel that is 0 in every "
+                    "training image has std 0, and 0 / 0 is NaN. Divide by "
+                    "np.maximum(std, 1e-7), as Keras does."
+                )
+        shapes_ok = all(
+            g.dtype != object and g.shape == w.shape for g, w in zip(got, (want_train, want_test))
+        )
+        if shapes_ok:
+            g_train, g_test = (g.astype(np.float64) for g in got)
+            for wrong_train, wrong_test, hint in _standardize_mistakes(x_train, x_test):
+                if _close(g_train, wrong_train) and _close(g_test, wrong_test):
+                    raise NotYet(f"{label}, {hint}")
+        # float32 inputs give float32 round-off (~1e-7 relative) on values of size ~10;
+        # 1e-4 accepts it, while every named mistake is off by more than 1 %.
+        expect_array(got[0], want_train, rtol=1e-4, atol=1e-4, name="the standardized x_train")
+        expect_array(got[1], want_test, rtol=1e-4, atol=1e-4, name="the standardized x_test")
+
+
+def _close(a, b):
+    return bool(np.allclose(a, b, rtol=1e-4, atol=1e-4))
+
+
+q1 = Question(
+    "q1",
+    prompt=(
+        "Write standardize(x_train, x_test) that returns both sets standardized per pixel "
+        "with the TRAINING set's mean and std: (x - mean) / max(std, 1e-7)."
+    ),
+    check_fn=_check_standardize,
+    hint=[
+        "mean = x_train.mean(axis=0) and std = x_train.std(axis=0) give one value per pixel "
+        "(per column).",
+        "Guard constant pixels: std = np.maximum(std, 1e-7); then return "
+        "(x_train - mean) / std, (x_test - mean) / std.",
+    ],
+    solution_source="""
+def standardize(x_train, x_test):
+    mean = x_train.mean(axis=0)
+    std = np.maximum(x_train.std(axis=0), 1e-7)  # constant pixels: no division by 0
+    return (x_train - mean) / std, (x_test - mean) / std
+""",
+    correct=(
+        "that is what keras.layers.Normalization computes after adapt(x_train): statistics "
+        "from the training data only, applied to every set."
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q2: sparse categorical cross-entropy in NumPy
+
+
+def _scce_ref(y_true, y_pred):
+    p = np.clip(np.asarray(y_pred, np.float64), _EPSILON, 1 - _EPSILON)
+    picked = p[np.arange(len(p)), np.asarray(y_true).astype(int)]
+    return float(np.mean(-np.log(picked)))
+
+
+def _scce_cases():
+    rng = np.random.default_rng(7)
+    cases = []
+    for n, k in ((4, 3), (9, 10)):
+        logits = rng.normal(scale=2.0, size=(n, k))
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        y = rng.integers(0, k, size=n)
+        cases.append((y, p))
+    # A confident mistake: probability exactly 0 for the true class. Keras clips it to 1e-7,
+    # so the loss is large but finite.
+    p = np.array([[1.0, 0.0, 0.0], [0.2, 0.7, 0.1], [0.25, 0.25, 0.5]])
+    cases.append((np.array([1, 1, 2]), p))
+    return cases
+
+
+def _scce_mistakes(y_true, y_pred):
+    p = np.clip(np.asarray(y_pred, np.float64), _EPSILON, 1 - _EPSILON)
+    idx = np.asarray(y_true).astype(int)
+    picked = p[np.arange(len(p)), idx]
+    return [
+        (float(np.sum(-np.log(picked))), "that is the sum over the batch; Keras reports the mean."),
+        (float(np.mean(np.log(picked))), "the sign is wrong: the loss is -log(p), positive."),
+        (
+            float(np.mean(-np.log(p))),
+            "that averages -log(p) over every class; take only the probability of the TRUE "
+            "class of each sample: y_pred[np.arange(n), y_true].",
+        ),
+        (
+            float(np.mean(-np.log10(picked))),
+            "that uses log10; the cross-entropy uses the natural log, np.log.",
+        ),
+    ]
+
+
+def _check_scce(sparse_categorical_crossentropy):
+    name = "sparse_categorical_crossentropy"
+    expect_callable(sparse_categorical_crossentropy, n_args=2, name=name)
+    for i, (y, p) in enumerate(_scce_cases(), start=1):
+        label = f"for test case {i} (y_true {y.tolist()}, y_pred of shape {p.shape})"
+        result = _call(sparse_categorical_crossentropy, (y, p), name, label)
+        _blank(result, name)
+        arr = np.asarray(result)
+        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+            raise NotYet(f"{label}, the result should be a number, but it is {type(result)}.")
+        if arr.size != 1:
+            raise NotYet(
+                f"{label}, the result has shape {arr.shape}: that is one loss per sample (or "
+                "per entry). Average them into one number with np.mean."
+            )
+        value = float(arr.reshape(()))
+        want = _scce_ref(y, p)
+        if not np.isfinite(value):
+            raise NotYet(
+                f"{label}, the loss is {value}: a probability of exactly 0 gives log(0). Clip "
+                "the probabilities first, np.clip(y_pred, 1e-7, 1 - 1e-7), as Keras does."
+            )
+        # float64 in, float64 reference: agreement to rounding. A float32 computation stays
+        # within 1e-6 relative; every mistake below is off by a factor or more.
+        if np.isclose(value, want, rtol=1e-5, atol=1e-7):
+            continue
+        for wrong, hint in _scce_mistakes(y, p):
+            if np.isclose(value, wrong, rtol=1e-5, atol=1e-7):
+                raise NotYet(f"{label}, {hint}")
+        raise NotYet(
+            f"{label}, your loss is {value:.6g} but it should be {want:.6g}. The loss is the "
+            "mean over samples of -log(probability of the true class)."
+        )
+
+
+q2 = Question(
+    "q2",
+    prompt=(
+        "Write sparse_categorical_crossentropy(y_true, y_pred): the mean over the batch of "
+        "-log(y_pred[i, y_true[i]]), with probabilities clipped to [1e-7, 1 - 1e-7]."
+    ),
+    check_fn=_check_scce,
+    hint=[
+        "Pick each sample's probability of its true class with fancy indexing: "
+        "y_pred[np.arange(len(y_true)), y_true].",
+        "Clip before the log (np.clip(y_pred, 1e-7, 1 - 1e-7)), then return "
+        "np.mean(-np.log(picked)).",
+    ],
+    solution_source="""
+def sparse_categorical_crossentropy(y_true, y_pred):
+    p = np.clip(y_pred, 1e-7, 1 - 1e-7)  # log(0) would be -inf
+    picked = p[np.arange(len(y_true)), y_true]  # probability of the true class
+    return np.mean(-np.log(picked))
+""",
+    correct=(
+        "the same number as keras.losses.SparseCategoricalCrossentropy() on probabilities: "
+        "a confident wrong answer costs -log(1e-7) = 16.1 at most."
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q3: a compiled Keras model that meets a spec
+
+_SPEC = "Input (784,) -> Dense(128, relu) -> Dropout(0.2) -> Dense(10, softmax)"
+
+
+def _name_of(entry):
+    """The name of a loss or metric as ``get_compile_config`` stores it."""
+    if isinstance(entry, str):
+        return entry, {}
+    if isinstance(entry, dict):
+        config = entry.get("config")
+        if entry.get("class_name") == "function" and isinstance(config, str):
+            return config, {}
+        return entry.get("class_name", ""), config if isinstance(config, dict) else {}
+    return getattr(entry, "__name__", type(entry).__name__), {}
+
+
+_SPARSE_LOSS = {"sparse_categorical_crossentropy", "sparsecategoricalcrossentropy"}
+_ACCURACY = {"accuracy", "acc", "sparse_categorical_accuracy", "sparsecategoricalaccuracy"}
+
+
+def _norm(name):
+    return str(name).replace("_", "").lower() if name else ""
+
+
+def _check_build_model(build_model):
+    keras = _keras()
+    expect_callable(build_model, n_args=0, name="build_model")
+    model = _call(build_model, (), "build_model", "calling build_model()")
+    _blank(model, "build_model")
+    if not isinstance(model, keras.Model):
+        raise NotYet(
+            f"build_model should return a keras.Model, but it returned {type(model).__name__}."
+        )
+    if not getattr(model, "inputs", None):
+        raise NotYet(
+            "the model has no input yet: start it with keras.Input(shape=(784,)), so that it "
+            "is built and its weights exist."
+        )
+    shape = tuple(model.inputs[0].shape)
+    if shape != (None, 784):
+        raise NotYet(
+            f"the model's input has shape {shape}, expected (None, 784): the images are "
+            "flattened to 784 pixels, keras.Input(shape=(784,))."
+        )
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    kinds = [type(layer).__name__ for layer in layers]
+    if kinds != ["Dense", "Dropout", "Dense"]:
+        raise NotYet(f"the model's layers are {kinds}; the spec is {_SPEC}.")
+    hidden, drop, head = layers
+    for layer, units, act in ((hidden, 128, "relu"), (head, 10, "softmax")):
+        config = layer.get_config()
+        got_act = config.get("activation")
+        if config.get("units") != units:
+            raise NotYet(
+                f"Dense layer '{layer.name}' has {config.get('units')} units; the spec asks "
+                f"for {units}."
+            )
+        if got_act != act:
+            extra = (
+                " Without softmax the outputs are logits, not probabilities, and the loss "
+                "would need from_logits=True."
+                if act == "softmax"
+                else ""
+            )
+            raise NotYet(
+                f"Dense layer '{layer.name}' has activation={got_act!r}; the spec asks for "
+                f"activation={act!r}.{extra}"
+            )
+    if not np.isclose(drop.rate, 0.2):
+        raise NotYet(f"the Dropout rate is {drop.rate}; the spec asks for 0.2.")
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        raise NotYet(
+            "the model is not compiled: call model.compile(optimizer=..., loss=..., "
+            "metrics=...) before returning it."
+        )
+    config = model.get_compile_config() or {}
+    opt_name, _ = _name_of(config.get("optimizer"))
+    if _norm(opt_name) != "adam":
+        raise NotYet(f"the optimizer is {opt_name}; the spec asks for Adam.")
+    lr = float(np.asarray(model.optimizer.learning_rate))
+    # Keras stores the learning rate in float32: 1e-3 comes back as 0.0010000000474974513.
+    if not np.isclose(lr, 1e-3, rtol=1e-6):
+        raise NotYet(f"the learning rate is {lr:.3g}; the spec asks for 0.001 (Adam's default).")
+    loss = config.get("loss")
+    loss_name, loss_config = _name_of(loss)
+    if _norm(loss_name) in {"categoricalcrossentropy"}:
+        raise NotYet(
+            "categorical_crossentropy expects one-hot labels of shape (n, 10); Fashion-MNIST's "
+            "labels are integers 0-9, which sparse_categorical_crossentropy takes as they are."
+        )
+    if _norm(loss_name) not in {_norm(n) for n in _SPARSE_LOSS}:
+        raise NotYet(
+            f"the loss is {loss_name!r}; for integer labels and a softmax output use "
+            "'sparse_categorical_crossentropy'."
+        )
+    if loss_config.get("from_logits"):
+        raise NotYet(
+            "the loss has from_logits=True, but the model ends in softmax and outputs "
+            "probabilities: use from_logits=False (the default)."
+        )
+    metrics = config.get("metrics") or []
+    if isinstance(metrics, (str, dict)):
+        metrics = [metrics]
+    names = {_norm(_name_of(m)[0]) for m in metrics}
+    if not names & {_norm(n) for n in _ACCURACY}:
+        raise NotYet("the model does not report accuracy: compile it with metrics=['accuracy'].")
+    return (
+        f"{model.count_params():,} parameters (784*128 + 128 + 128*10 + 10); the spec's "
+        "model, compiled as in this notebook."
+    )
+
+
+q3 = Question(
+    "q3",
+    prompt=(
+        f"Write build_model() that returns a compiled Keras model: {_SPEC}; Adam with "
+        "learning rate 0.001, sparse categorical cross-entropy, metrics ['accuracy']."
+    ),
+    check_fn=_check_build_model,
+    hint=[
+        "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(128, "
+        "activation='relu'), keras.layers.Dropout(0.2), keras.layers.Dense(10, "
+        "activation='softmax')]).",
+        "model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), "
+        "loss='sparse_categorical_crossentropy', metrics=['accuracy']); return model.",
+    ],
+    solution_source="""
+def build_model():
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.001),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+""",
+    setup=_keras_setup,
+    correct="",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q4: the largest mistake in a confusion matrix
+
+
+def _most_confused_ref(counts):
+    off = np.array(counts, dtype=np.int64)
+    np.fill_diagonal(off, -1)
+    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+    return int(i), int(j)
+
+
+def _confusion_cases():
+    rng = np.random.default_rng(11)
+    cases = [
+        np.array([[50, 2, 9], [1, 60, 3], [4, 7, 40]]),  # asymmetric: (0, 2) not (2, 0)
+    ]
+    for k in (4, 10):
+        counts = rng.integers(0, 30, size=(k, k))
+        counts[np.diag_indices(k)] = rng.integers(200, 400, size=k)
+        i, j = rng.choice(k, size=2, replace=False)
+        counts[i, j] = 150  # one clear winner off the diagonal
+        counts[j, i] = 40
+        cases.append(counts)
+    return cases
+
+
+def _check_most_confused(most_confused):
+    expect_callable(most_confused, n_args=1, name="most_confused")
+    for i, counts in enumerate(_confusion_cases(), start=1):
+        label = f"for test case {i} (a {counts.shape[0]}x{counts.shape[1]} matrix)"
+        result = _call(most_confused, (counts,), "most_confused", label)
+        _blank(result, "most_confused")
+        if isinstance(result, (int, np.integer)):
+            raise NotYet(
+                f"{label}, most_confused returned one number ({result}), perhaps a flat index: "
+                "return the pair (true_class, predicted_class), e.g. with np.unravel_index."
+            )
+        if not isinstance(result, (tuple, list, np.ndarray)) or len(result) != 2:
+            raise NotYet(
+                f"{label}, most_confused should return a pair (true_class, predicted_class), "
+                f"but it returned {result!r}."
+            )
+        got = tuple(int(v) for v in result)
+        want = _most_confused_ref(counts)
+        if got == want:
+            continue
+        if got[0] == got[1]:
+            raise NotYet(
+                f"{label}, ({got[0]}, {got[1]}) is on the diagonal: those are the correct "
+                "predictions. Leave the diagonal out (e.g. set it to -1 in a copy) before "
+                "looking for the largest count."
+            )
+        if got == want[::-1]:
+            raise NotYet(
+                f"{label}, {got} has the classes swapped: rows are the true classes and "
+                "columns the predicted ones, so the pair is (row, column)."
+            )
+        raise NotYet(
+            f"{label}, your pair {got} holds {counts[got]} examples, but another "
+            "off-diagonal cell holds more."
+        )
+    # The learner must not change the caller's matrix (np.fill_diagonal works in place).
+    counts = _confusion_cases()[0]
+    before = counts.copy()
+    try:
+        most_confused(counts)
+    except Exception as exc:  # already passed on a copy; report kindly all the same
+        raise NotYet(f"on a second call, {describe_exception(exc)}.") from None
+    if not np.array_equal(counts, before):
+        raise NotYet(
+            "most_confused changed the matrix it was given (np.fill_diagonal works in "
+            "place): work on a copy, counts.copy()."
+        )
+
+
+q4 = Question(
+    "q4",
+    prompt=(
+        "Write most_confused(counts) that returns (true_class, predicted_class) of the "
+        "largest off-diagonal entry of a confusion matrix (rows: true, columns: predicted)."
+    ),
+    check_fn=_check_most_confused,
+    hint=[
+        "Copy the matrix and overwrite its diagonal with -1 (np.fill_diagonal), so that "
+        "correct predictions cannot win.",
+        "np.argmax gives a flat index; np.unravel_index(flat, counts.shape) turns it into "
+        "(row, column).",
+    ],
+    solution_source="""
+def most_confused(counts):
+    off = np.array(counts, dtype=np.int64)  # a copy: fill_diagonal works in place
+    np.fill_diagonal(off, -1)  # correct predictions are not mistakes
+    true_class, predicted = np.unravel_index(np.argmax(off), off.shape)
+    return int(true_class), int(predicted)
+""",
+    correct="rows are what the image is, columns what the model said.",
+)
+
+QUESTIONS = [q1, q2, q3, q4]

@@ -1,0 +1,452 @@
+"""Exercises of notebook 08, the overfitting pitfall.
+
+- ``q1``: ``l2_penalty(weights, l2)`` -- Keras's L2 penalty summed over several weight arrays.
+- ``q2``: ``dropout(x, rate, rng)`` -- inverted dropout in training mode, checked by its
+  statistics (which values survive, how they are scaled, how many are dropped).
+- ``q3``: ``make_early_stopping()`` -- a ``keras.callbacks.EarlyStopping`` configured to stop
+  when validation stops improving and to keep the best weights.
+- ``q4``: ``build_regularized_model()`` -- a Keras model with an L2 penalty and dropout, to a
+  spec; the check reads its layers.
+
+Keras is imported inside the checks that need it.
+"""
+
+import numpy as np
+
+from companion.exercises.core import (
+    NotAttempted,
+    NotYet,
+    Question,
+    describe_exception,
+    expect_callable,
+)
+
+__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _keras_setup():
+    return {"keras": _keras()}
+
+
+def _call(fn, args, name, label):
+    """Call a learner's function on copies of ``args``; exceptions become a kind ``NotYet``."""
+    try:
+        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    except (NotYet, NotAttempted):
+        raise
+    except NotImplementedError:
+        raise NotAttempted(
+            f"{name} still raises NotImplementedError: replace that line with your code."
+        ) from None
+    except Exception as exc:
+        raise NotYet(f"{label}, {describe_exception(exc)}.") from None
+
+
+def _blank(result, name):
+    if result is Ellipsis or result is None:
+        what = "still returns `...`" if result is Ellipsis else "returned None"
+        raise NotAttempted(
+            f"your function {name} {what}: write its body and `return` the result, run that "
+            "cell, then run this check again."
+        )
+
+
+def _as_number(result, label):
+    arr = np.asarray(result)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise NotYet(f"{label}, the result should be a number, but it is {type(result).__name__}.")
+    if arr.size != 1:
+        raise NotYet(
+            f"{label}, the result has shape {arr.shape}: the penalty is one number, a sum "
+            "over every weight of every array."
+        )
+    return float(arr.reshape(()))
+
+
+# ---------------------------------------------------------------------------------------------
+# q1: the L2 penalty of several weight arrays
+
+
+def _l2_ref(weights, l2):
+    return float(l2 * sum(np.sum(np.square(np.asarray(w, np.float64))) for w in weights))
+
+
+def _l2_cases():
+    rng = np.random.default_rng(3)
+    return [
+        ([np.array([[1.0, -2.0], [0.5, 3.0]])], 0.5),
+        ([rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=(3, 2))], 0.01),
+        ([rng.normal(size=(7, 6)), rng.normal(size=(6,))], 1e-3),
+    ]
+
+
+def _l2_mistakes(weights, l2):
+    w64 = [np.asarray(w, np.float64) for w in weights]
+    sq = sum(np.sum(w**2) for w in w64)
+    return [
+        (
+            0.5 * l2 * sq,
+            "that has a factor 1/2. Many textbooks write (l2 / 2) * sum(w**2); Keras does not: "
+            "its L2(l2) adds l2 * sum(w**2).",
+        ),
+        (
+            l2 * np.sqrt(sq),
+            "that is l2 times the norm of the weights; the penalty uses the squared norm, "
+            "sum(w**2), without a square root.",
+        ),
+        (
+            l2 * sum(np.sum(np.abs(w)) for w in w64),
+            "that is the L1 penalty (absolute values); L2 squares each weight.",
+        ),
+        (
+            l2 * float(np.sum(w64[0] ** 2)),
+            "only the first array counts: add the penalties of every array in the list.",
+        ),
+        (
+            l2 * sum(float(np.sum(w)) ** 2 for w in w64),
+            "that squares the sum of the weights; square each weight first, then sum.",
+        ),
+    ]
+
+
+def _check_l2(l2_penalty):
+    expect_callable(l2_penalty, n_args=2, name="l2_penalty", arg_names=("weights", "l2"))
+    for i, (weights, l2) in enumerate(_l2_cases(), start=1):
+        shapes = [w.shape for w in weights]
+        label = f"for test case {i} (arrays of shapes {shapes}, l2={l2})"
+        result = _call(l2_penalty, ([w.copy() for w in weights], l2), "l2_penalty", label)
+        _blank(result, "l2_penalty")
+        value = _as_number(result, label)
+        want = _l2_ref(weights, l2)
+        # float64 sums: rounding only. A float32 computation stays within ~1e-6 relative.
+        if np.isclose(value, want, rtol=1e-5, atol=0):
+            continue
+        for wrong, hint in _l2_mistakes(weights, l2):
+            if not np.isclose(wrong, want, rtol=1e-5) and np.isclose(value, wrong, rtol=1e-5):
+                raise NotYet(f"{label}, {hint}")
+        raise NotYet(f"{label}, your penalty is {value:.6g}; it should be {want:.6g}.")
+
+
+q1 = Question(
+    "q1",
+    prompt=(
+        "Write l2_penalty(weights, l2): Keras's L2 penalty of a list of weight arrays, "
+        "l2 * (sum of the squares of every weight in every array)."
+    ),
+    check_fn=_check_l2,
+    hint=[
+        "np.sum(w ** 2) is the sum of squares of one array; add them up over the list.",
+        "return l2 * sum(np.sum(w ** 2) for w in weights)  (no 1/2, no square root).",
+    ],
+    solution_source="""
+def l2_penalty(weights, l2):
+    return l2 * sum(np.sum(w**2) for w in weights)  # Keras: no 1/2
+""",
+    correct=(
+        "the number Keras adds to the loss for kernel_regularizer=L2(l2), layer by layer "
+        "(model.losses)."
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q2: inverted dropout
+
+# With n values dropped independently with probability rate, the fraction dropped has standard
+# deviation sqrt(rate * (1 - rate) / n): 0.0011 for n = 200,000 at rate 0.5. A tolerance of
+# 0.01 is 9 standard deviations, so a correct function never fails, while dropping with
+# probability 1 - rate (off by 0.5 at rate 0.25) always does.
+_N_ROWS, _N_COLS = 400, 500
+_FRACTION_TOL = 0.01
+
+
+def _dropout_inputs():
+    rng = np.random.default_rng(21)
+    # Nonzero values of both signs, so that "dropped" (0) and "kept" are always told apart.
+    x = rng.uniform(0.5, 2.0, size=(_N_ROWS, _N_COLS)) * rng.choice([-1.0, 1.0], (_N_ROWS, _N_COLS))
+    return x
+
+
+def _run_dropout(fn, x, rate, seed, label):
+    result = _call(fn, (x, rate, np.random.default_rng(seed)), "dropout", label)
+    _blank(result, "dropout")
+    arr = np.asarray(result)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise NotYet(f"{label}, dropout should return an array, but it returned {type(result)}.")
+    if arr.shape != x.shape:
+        raise NotYet(
+            f"{label}, the output has shape {arr.shape}; dropout keeps the input's shape "
+            f"{x.shape}: draw one mask value per input value."
+        )
+    return arr.astype(np.float64)
+
+
+def _check_dropout(dropout):
+    expect_callable(dropout, n_args=3, name="dropout", arg_names=("x", "rate", "rng"))
+    x = _dropout_inputs()
+
+    for rate in (0.5, 0.25):
+        label = f"with rate={rate}"
+        out = _run_dropout(dropout, x, rate, 1, label)
+        dropped = out == 0
+        kept = ~dropped
+        if np.allclose(out[kept], x[kept], rtol=1e-6, atol=0) and dropped.any():
+            raise NotYet(
+                f"{label}, the kept values are unchanged. Inverted dropout scales them by "
+                "1 / (1 - rate), so that the expected output equals the input and nothing "
+                "needs to change at inference time."
+            )
+        if np.allclose(out[kept], x[kept] * (1 - rate), rtol=1e-6, atol=0) and dropped.any():
+            raise NotYet(
+                f"{label}, the kept values are multiplied by (1 - rate); divide by it instead: "
+                "x * mask / (1 - rate)."
+            )
+        if not np.allclose(out[kept], x[kept] / (1 - rate), rtol=1e-5, atol=0):
+            raise NotYet(
+                f"{label}, every value should be either 0 (dropped) or x / (1 - rate) (kept), "
+                "but some are neither."
+            )
+        fraction = float(dropped.mean())
+        if abs(fraction - rate) > _FRACTION_TOL:
+            extra = (
+                " It looks like you keep values with probability `rate`: a value is DROPPED "
+                "with probability rate (keep it where rng.random(x.shape) >= rate)."
+                if abs(fraction - (1 - rate)) <= _FRACTION_TOL
+                else ""
+            )
+            raise NotYet(
+                f"{label}, {fraction:.3f} of the values were dropped; about {rate} should be."
+                + extra
+            )
+    out = _run_dropout(dropout, x, 0.0, 0, "with rate=0")
+    if not np.allclose(out, x, rtol=1e-6, atol=0):
+        raise NotYet("with rate=0 nothing should be dropped or scaled: the output equals x.")
+
+    again = _run_dropout(dropout, x, 0.5, 1, "with rate=0.5, called again with the same seed")
+    first = _run_dropout(dropout, x, 0.5, 1, "with rate=0.5")
+    if not np.array_equal(again, first):
+        raise NotYet(
+            "two calls with generators made from the same seed gave different masks: draw the "
+            "random numbers from the `rng` argument (rng.random(x.shape)), not from np.random, "
+            "so that results can be repeated."
+        )
+
+
+q2 = Question(
+    "q2",
+    prompt=(
+        "Write dropout(x, rate, rng): inverted dropout in training mode. Drop each value "
+        "with probability rate (draw from rng) and scale the kept ones by 1 / (1 - rate)."
+    ),
+    check_fn=_check_dropout,
+    hint=[
+        "mask = rng.random(x.shape) >= rate is True for the values you keep (with "
+        "probability 1 - rate).",
+        "return x * mask / (1 - rate)  (a new array; do not change x in place).",
+    ],
+    solution_source="""
+def dropout(x, rate, rng):
+    mask = rng.random(x.shape) >= rate  # keep with probability 1 - rate
+    return x * mask / (1 - rate)  # scaled so that the expected output is x
+""",
+    correct=(
+        "the dropped fraction is rate and the mean is preserved, the same statistics as "
+        "keras.layers.Dropout(rate)(x, training=True)."
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q3: an early-stopping configuration
+
+_PATIENCE = (2, 10)
+_VALIDATION = {"val_loss": "min", "val_accuracy": "max", "val_ce": "min"}
+
+
+def _check_early_stopping(make_early_stopping):
+    keras = _keras()
+    expect_callable(make_early_stopping, n_args=0, name="make_early_stopping")
+    cb = _call(make_early_stopping, (), "make_early_stopping", "calling make_early_stopping()")
+    _blank(cb, "make_early_stopping")
+    if isinstance(cb, type):
+        raise NotYet(
+            "make_early_stopping returned the class itself; return an instance: "
+            "keras.callbacks.EarlyStopping(...)."
+        )
+    if not isinstance(cb, keras.callbacks.EarlyStopping):
+        raise NotYet(
+            "make_early_stopping should return a keras.callbacks.EarlyStopping, but it "
+            f"returned {type(cb).__name__}."
+        )
+    if cb.monitor in ("loss", "accuracy", "ce"):
+        raise NotYet(
+            f"it monitors {cb.monitor!r}, measured on the training data, which keeps "
+            "improving while the network overfits. Monitor a validation value, such as "
+            "'val_loss' (the default)."
+        )
+    if cb.monitor not in _VALIDATION:
+        raise NotYet(
+            f"it monitors {cb.monitor!r}; the fit in this notebook reports 'val_loss', "
+            "'val_accuracy' and 'val_ce'. 'val_loss' is the usual choice."
+        )
+    want_mode = _VALIDATION[cb.monitor]
+    if cb.mode not in ("auto", want_mode):
+        raise NotYet(
+            f"mode={cb.mode!r} with monitor={cb.monitor!r} would stop when it gets better: "
+            f"use mode={want_mode!r} or leave mode='auto'."
+        )
+    low, high = _PATIENCE
+    if cb.patience < low:
+        raise NotYet(
+            f"patience={cb.patience} stops at the first epoch that does not improve; "
+            "validation curves are noisy, so give it a few epochs (3 to 5 is common)."
+        )
+    if cb.patience > high:
+        raise NotYet(
+            f"patience={cb.patience} waits so long that, in a 25-epoch run, it would rarely "
+            "stop at all; 3 to 5 epochs is common."
+        )
+    if not cb.restore_best_weights:
+        raise NotYet(
+            "restore_best_weights is False, so the model keeps the weights of the LAST epoch, "
+            f"{cb.patience} epochs past the best one. Set restore_best_weights=True."
+        )
+
+
+q3 = Question(
+    "q3",
+    prompt=(
+        "Write make_early_stopping() that returns a keras.callbacks.EarlyStopping which "
+        "watches a validation value, waits a few epochs and restores the best weights."
+    ),
+    check_fn=_check_early_stopping,
+    hint=[
+        "keras.callbacks.EarlyStopping(monitor='val_loss', patience=..., "
+        "restore_best_weights=...).",
+        "patience between 2 and 10 (3 to 5 is common) and restore_best_weights=True.",
+    ],
+    solution_source="""
+def make_early_stopping():
+    return keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=4, restore_best_weights=True
+    )
+""",
+    setup=_keras_setup,
+    correct=(
+        "training stops a few epochs after the validation value stops improving, and the "
+        "model ends with the weights of its best epoch."
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q4: a regularized model to a spec
+
+_SPEC = (
+    "Input (784,) -> Dense(256, relu, kernel_regularizer=L2(1e-4)) -> Dropout(0.5) -> "
+    "Dense(10, softmax)"
+)
+
+
+def _check_regularized(build_regularized_model):
+    keras = _keras()
+    expect_callable(build_regularized_model, n_args=0, name="build_regularized_model")
+    model = _call(
+        build_regularized_model, (), "build_regularized_model", "calling build_regularized_model()"
+    )
+    _blank(model, "build_regularized_model")
+    if not isinstance(model, keras.Model):
+        raise NotYet(
+            "build_regularized_model should return a keras.Model, but it returned "
+            f"{type(model).__name__}."
+        )
+    if not getattr(model, "inputs", None) or tuple(model.inputs[0].shape) != (None, 784):
+        shape = tuple(model.inputs[0].shape) if getattr(model, "inputs", None) else None
+        raise NotYet(
+            f"the model's input has shape {shape}, expected (None, 784): start with "
+            "keras.Input(shape=(784,))."
+        )
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    kinds = [type(layer).__name__ for layer in layers]
+    if kinds != ["Dense", "Dropout", "Dense"]:
+        raise NotYet(f"the model's layers are {kinds}; the spec is {_SPEC}.")
+    hidden, drop, head = layers
+    if hidden.units != 256 or hidden.get_config().get("activation") != "relu":
+        raise NotYet(
+            f"the hidden layer is Dense({hidden.units}, "
+            f"activation={hidden.get_config().get('activation')!r}); the spec asks for "
+            "Dense(256, activation='relu')."
+        )
+    reg = hidden.kernel_regularizer
+    if reg is None:
+        raise NotYet(
+            "the hidden layer has no kernel_regularizer: pass "
+            "kernel_regularizer=keras.regularizers.L2(1e-4)."
+        )
+    l1 = float(getattr(reg, "l1", 0.0) or 0.0)
+    l2 = float(getattr(reg, "l2", 0.0) or 0.0)
+    if l1 != 0.0 or not isinstance(reg, (keras.regularizers.L2, keras.regularizers.L1L2)):
+        raise NotYet(
+            f"the hidden layer's regularizer is {type(reg).__name__} (l1={l1:g}); the spec "
+            "asks for L2 only: keras.regularizers.L2(1e-4)."
+        )
+    # Keras keeps the factor in float32: 1e-4 comes back as 9.99999974e-05.
+    if not np.isclose(l2, 1e-4, rtol=1e-6):
+        raise NotYet(f"the L2 factor is {l2:g}; the spec asks for 1e-4.")
+    if hidden.bias_regularizer is not None:
+        raise NotYet(
+            "the spec penalizes the kernel only; biases are usually left unregularized "
+            "(remove bias_regularizer)."
+        )
+    if not np.isclose(drop.rate, 0.5):
+        raise NotYet(f"the Dropout rate is {drop.rate}; the spec asks for 0.5.")
+    if head.units != 10 or head.get_config().get("activation") != "softmax":
+        raise NotYet(
+            f"the output layer is Dense({head.units}, "
+            f"activation={head.get_config().get('activation')!r}); the spec asks for "
+            "Dense(10, activation='softmax')."
+        )
+    if head.kernel_regularizer is not None:
+        raise NotYet("the spec puts the L2 penalty on the hidden layer only.")
+    penalty = float(sum(np.asarray(loss) for loss in model.losses))
+    expect = 1e-4 * float(np.sum(np.square(np.asarray(hidden.kernel, np.float64))))
+    return (
+        f"model.losses holds the hidden kernel's penalty, {penalty:.4g} "
+        f"(= 1e-4 * sum(kernel**2) = {expect:.4g}), which fit() adds to the loss."
+    )
+
+
+q4 = Question(
+    "q4",
+    prompt=f"Write build_regularized_model() that returns the Keras model {_SPEC}.",
+    check_fn=_check_regularized,
+    hint=[
+        "keras.layers.Dense(256, activation='relu', "
+        "kernel_regularizer=keras.regularizers.L2(1e-4)).",
+        "keras.Sequential([keras.Input(shape=(784,)), <that Dense>, "
+        "keras.layers.Dropout(0.5), keras.layers.Dense(10, activation='softmax')]).",
+    ],
+    solution_source="""
+def build_regularized_model():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(
+                256, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-4)
+            ),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+""",
+    setup=_keras_setup,
+    correct="",
+)
+
+QUESTIONS = [q1, q2, q3, q4]

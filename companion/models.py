@@ -1,0 +1,768 @@
+"""``Sequential``: a stack of companion layers with Keras's compile / fit / evaluate / predict.
+
+    model = Sequential([Dense(16, activation="relu"), Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=5, batch_size=32, validation_data=(xv, yv))
+    history.history["val_accuracy"]
+
+One training step is: forward pass (``training=True``), batch loss (the loss's batch mean plus
+every layer's regularization penalty), backward pass through the layers in reverse order, and
+one optimizer update of all weights. ``from_keras`` copies a Keras model (weights included), so
+the two can be trained side by side from the same starting point and compared.
+"""
+
+import copy
+import numbers
+import warnings
+
+import numpy as np
+
+from companion import callbacks as callbacks_module
+from companion.layers import Activation, Dense, Dropout, Flatten, Layer, _auto_name
+from companion.utils import as_float_array, as_generator
+
+__all__ = ["Sequential", "from_keras"]
+
+
+# --- metrics (what ``compile(metrics=[...])`` accepts) ------------------------------------------
+def _matches_binary(y_true, y_pred, threshold=0.5):
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    return (y_true == (y_pred > threshold)).astype(np.float64)
+
+
+def _matches_categorical(y_true, y_pred):
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def _matches_sparse(y_true, y_pred):
+    y_true = np.asarray(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    return (y_true == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def _abs_error(y_true, y_pred):
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    return np.abs(y_pred - y_true)
+
+
+def _sq_error(y_true, y_pred):
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    return np.square(y_pred - y_true)
+
+
+def _same_rank(y_true, y_pred):
+    # Keras's squeeze_or_expand_to_same_rank: labels (N,) against predictions (N, 1).
+    y_true = np.asarray(y_true)
+    if y_true.ndim == y_pred.ndim - 1:
+        y_true = y_true[..., None]
+    elif y_pred.ndim == y_true.ndim - 1:
+        y_pred = y_pred[..., None]
+    return y_true, y_pred
+
+
+_METRICS = {
+    "binary_accuracy": _matches_binary,
+    "categorical_accuracy": _matches_categorical,
+    "sparse_categorical_accuracy": _matches_sparse,
+    "mae": _abs_error,
+    "mean_absolute_error": _abs_error,
+    "mse": _sq_error,
+    "mean_squared_error": _sq_error,
+}
+
+
+def _resolve_accuracy(y_true, y_pred):
+    """Keras's choice for "accuracy"/"acc" (keras/src/trainers/compile_utils.py): binary when
+    the prediction has one column, sparse when the labels have one axis fewer (or one column
+    against several), categorical otherwise. It depends on shapes, not on the loss."""
+    y_true = np.asarray(y_true)
+    if y_pred.shape[-1] == 1:
+        return _matches_binary
+    if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
+        return _matches_sparse
+    return _matches_categorical
+
+
+def _per_sample(values):
+    # A metric's value per sample: average over any axes after the first (Keras's Mean
+    # reduces each sample's values to one number before averaging over the batch).
+    values = np.asarray(values, dtype=np.float64)
+    return values.reshape(values.shape[0], -1).mean(axis=1) if values.ndim > 1 else values
+
+
+def _check_positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{what} must be a positive integer, but got {value!r}.")
+    return int(value)
+
+
+_LOGIT_ACTIVATIONS = ("softmax", "sigmoid")
+_CROSSENTROPIES = (
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy",
+)
+
+
+class Sequential:
+    """A linear stack of layers, trained with Keras's ``compile``/``fit`` workflow.
+
+    Forward:  output = layer_n(... layer_2(layer_1(x)))
+    Backward: the loss gradient goes through the layers in reverse; each layer stores the
+              gradients of its weights in ``layer.grads``.
+
+    Example:
+        >>> from companion.layers import Dense
+        >>> model = Sequential([Dense(4, activation="relu"), Dense(1)])
+        >>> model.build((None, 3))
+        >>> model.count_params()   # (3*4 + 4) + (4*1 + 1)
+        21
+    """
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or _auto_name("sequential")
+        self._layers = []
+        self.built = False
+        self._input_shape = None
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._metric_names = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # --- structure --------------------------------------------------------------------------------
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def add(self, layer):
+        """Append a layer; if the model is built, the new layer is built on the current output."""
+        if not isinstance(layer, Layer):
+            hint = (
+                " It looks like a Keras layer: build the model in Keras and use "
+                "companion.models.from_keras, or use companion.layers."
+                if type(layer).__module__.startswith(("keras", "tensorflow"))
+                else ""
+            )
+            raise TypeError(
+                f"Sequential.add expects a companion.layers.Layer, but got "
+                f"{type(layer).__name__}.{hint}"
+            )
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(
+                f"All layers in a model need unique names, but '{layer.name}' is already in "
+                f"model '{self.name}'."
+            )
+        if self.built:
+            shape = self._output_shapes()[-1] if self._layers else self._input_shape
+            if not layer.built:
+                layer.build(shape)
+            layer.output_shape_for(shape)  # raises on a mismatch
+        self._layers.append(layer)
+
+    def build(self, input_shape):
+        """Build every layer for inputs of ``input_shape`` (the batch axis may be ``None``)."""
+        shape = tuple(input_shape)
+        self._input_shape = (None, *shape[1:]) if shape else shape
+        shape = self._input_shape
+        for layer in self._layers:
+            if not layer.built:
+                layer.build(shape)
+            shape = layer.output_shape_for(shape)
+        self.built = True
+
+    def _output_shapes(self):
+        shapes, shape = [], self._input_shape
+        for layer in self._layers:
+            shape = layer.output_shape_for(shape)
+            shapes.append(shape)
+        return shapes
+
+    # --- forward and backward ---------------------------------------------------------------------
+    def __call__(self, x, training=False):
+        x = as_float_array(x, name=f"The input of model '{self.name}'")
+        if not self._layers:
+            raise ValueError(f"Model '{self.name}' has no layers yet: add some first.")
+        if not self.built:
+            if x.ndim == 0:
+                raise ValueError(
+                    f"Model '{self.name}' expects a batch of inputs, but got a scalar."
+                )
+            self.build((None, *x.shape[1:]))
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def backward(self, grad_output):
+        """Backpropagate ``grad_output`` (d loss / d output) through every layer.
+
+        Returns d loss / d input; each layer's weight gradients land in ``layer.grads``.
+        """
+        grad = grad_output
+        for layer in reversed(self._layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def _backward_from_logits(self, grad_z):
+        last = self._layers[-1]
+        grad = last.backward_from_z(grad_z)
+        for layer in reversed(self._layers[:-1]):
+            grad = layer.backward(grad)
+        return grad
+
+    # --- weights ----------------------------------------------------------------------------------
+    @property
+    def weights(self):
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
+    def losses(self):
+        """Every layer's regularization penalties (floats)."""
+        return [p for layer in self._layers for p in layer.losses]
+
+    def get_weights(self):
+        """Copies of all weights, layer after layer, each layer in Keras's order."""
+        return [w for layer in self._layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set all weights from a flat list (as ``get_weights`` returns, or Keras's)."""
+        weights = list(weights)
+        if not self.built:
+            raise ValueError(
+                f"Model '{self.name}' is not built yet: call it on a batch or call "
+                "build(input_shape) before set_weights."
+            )
+        expected = self.weights
+        if len(weights) != len(expected):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(expected)} weight arrays with shapes "
+                f"{[w.shape for w in expected]}, but got {len(weights)}."
+            )
+        start = 0
+        for layer in self._layers:
+            n = len(layer.weights)
+            layer.set_weights(weights[start : start + n])
+            start += n
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on model '{self.name}', but it isn't built. "
+                "Build it with model.build(input_shape) or call it on a batch first."
+            )
+        return int(sum(layer.count_params() for layer in self._layers))
+
+    # --- summary ----------------------------------------------------------------------------------
+    def summary(self, print_fn=None):
+        """Print a table like Keras's ``model.summary()``: layer, output shape, parameters.
+
+        ``print_fn`` (default ``print``) receives the whole text at once. Returns ``None``.
+        """
+        shapes = self._output_shapes() if self.built else [None] * len(self._layers)
+        rows = []
+        for layer, shape in zip(self._layers, shapes):
+            if shape is None and layer.built:
+                shape = layer.output_shape_for(layer._input_shape)
+            shape_txt = "?" if shape is None else _format_shape(shape)
+            params = (
+                f"{layer.count_params():,}"
+                if layer.built or not layer._weight_names
+                else "0 (unbuilt)"
+            )
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape_txt, params))
+        header = ("Layer (type)", "Output Shape", "Param #")
+        widths = [31, 22, 13]
+        for row in rows:
+            widths = [max(w, len(c)) for w, c in zip(widths, row)]
+
+        def line(left, mid, right, fill):
+            return left + mid.join(fill * (w + 2) for w in widths) + right
+
+        def cells(row, edge):
+            a, b, c = row
+            return (
+                f"{edge} {a.ljust(widths[0])} {edge} {b.ljust(widths[1])} "
+                f"{edge} {c.rjust(widths[2])} {edge}"
+            )
+
+        out = [f'Model: "{self.name}"', line("┏", "┳", "┓", "━"), cells(header, "┃")]
+        out.append(line("┡", "╇", "┩", "━"))
+        for i, row in enumerate(rows):
+            if i:
+                out.append(line("├", "┼", "┤", "─"))
+            out.append(cells(row, "│"))
+        out.append(line("└", "┴", "┘", "─"))
+        built_layers = [layer for layer in self._layers if layer.built]
+        total = sum(w.size for layer in built_layers for w in layer.weights)
+        total_b = sum(w.nbytes for layer in built_layers for w in layer.weights)
+        train = sum(w.size for layer in built_layers for w in layer.trainable_weights)
+        train_b = sum(w.nbytes for layer in built_layers for w in layer.trainable_weights)
+        out.append(f" Total params: {total:,} ({_readable_size(total_b)})")
+        out.append(f" Trainable params: {train:,} ({_readable_size(train_b)})")
+        out.append(
+            f" Non-trainable params: {total - train:,} ({_readable_size(total_b - train_b)})"
+        )
+        # Keras's text ends with a newline too, so the two compare equal.
+        (print_fn or print)("\n".join(out) + "\n")
+
+    # --- compile ----------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, the loss and the metrics to report (Keras's defaults).
+
+        ``metrics`` names: "accuracy"/"acc" (binary, categorical or sparse chosen from the
+        shapes, as Keras), "binary_accuracy", "categorical_accuracy",
+        "sparse_categorical_accuracy", "mse", "mae".
+        """
+        from companion import losses, optimizers
+
+        if loss is None:
+            raise ValueError(
+                "compile needs a loss, e.g. loss='sparse_categorical_crossentropy' or 'mse'."
+            )
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        metrics = [] if metrics is None else metrics
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        names = []
+        for m in metrics:
+            if not isinstance(m, str):
+                raise TypeError(f"Metrics must be given by name, but got {type(m).__name__}.")
+            if m.lower() not in ("accuracy", "acc") and m not in _METRICS:
+                valid = ", ".join(["accuracy", "acc", *_METRICS])
+                raise ValueError(f"Unknown metric {m!r}. Valid names: {valid}.")
+            names.append(m)
+        self._metric_names = names
+        self._metric_fns = {}
+        self.compiled = True
+
+    def _metric_fn(self, name, y_true, y_pred):
+        if name not in self._metric_fns:
+            self._metric_fns[name] = (
+                _resolve_accuracy(y_true, y_pred)
+                if name.lower() in ("accuracy", "acc")
+                else _METRICS[name]
+            )
+        return self._metric_fns[name]
+
+    def _logits_loss(self):
+        """The loss to apply to the last layer's pre-activation, or None.
+
+        Keras on the TensorFlow backend tags the output of ``activations.softmax`` and
+        ``activations.sigmoid`` with ``_keras_logits``; its cross-entropies
+        (keras/src/backend/tensorflow/nn.py, ``_get_logits``) then use those logits with
+        from_logits=True instead of clipped probabilities. We do the same, so the loss and
+        its gradient (softmax(z) - onehot) / N match Keras's. Keras checks only the tag, not
+        which activation set it; we follow the matched pairs (softmax with categorical or
+        sparse categorical, sigmoid with binary cross-entropy) and leave learner-made
+        mismatches scored from probabilities.
+        """
+        if not self._layers:
+            return None
+        last = self._layers[-1]
+        act = getattr(getattr(last, "activation", None), "__name__", None)
+        kind = type(self.loss).__name__
+        if not hasattr(last, "backward_from_z") or act not in _LOGIT_ACTIVATIONS:
+            return None
+        if kind not in _CROSSENTROPIES or (act == "sigmoid") != (kind == "BinaryCrossentropy"):
+            return None
+        logits_loss = copy.copy(self.loss)
+        logits_loss.from_logits = True
+        return logits_loss
+
+    def _check_compiled(self):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before training or evaluating model '{self.name}'."
+            )
+
+    # --- training ---------------------------------------------------------------------------------
+    def _batch_loss(self, x, y, training):
+        """Forward pass and the batch loss (data loss + regularization penalties)."""
+        out = self(x, training=training)
+        logits_loss = self._logits_loss()
+        if logits_loss is not None:
+            z = self._layers[-1].last_z
+            data_loss = logits_loss(y, z)
+        else:
+            data_loss = self.loss(y, out)
+        return out, logits_loss, float(data_loss) + float(sum(self.losses))
+
+    def train_step(self, x, y):
+        """One optimizer step on the batch (x, y); returns the batch's ``{"loss": ..., ...}``.
+
+        loss = loss_fn(y, model(x)) + sum of regularization penalties (before the update)
+        """
+        self._check_compiled()
+        x, y = self._check_xy(x, y)
+        out, logits_loss, loss = self._batch_loss(x, y, training=True)
+        if logits_loss is not None:
+            self._backward_from_logits(logits_loss.backward(y, self._layers[-1].last_z))
+        else:
+            self.backward(self.loss.backward(y, out))
+        grads, variables = [], []
+        for layer in self._layers:
+            if not layer.trainable or not layer.weights:
+                continue
+            for g, w, rg in zip(layer.grads, layer.weights, layer.regularization_grads()):
+                grads.append(g if rg is None else g + rg)
+                variables.append(w)
+        self.optimizer.apply(grads, variables)
+        logs = {"loss": loss}
+        for name in self._metric_names:
+            logs[name] = float(np.mean(_per_sample(self._metric_fn(name, y, out)(y, out))))
+        return logs
+
+    def _check_xy(self, x, y, what="x", ywhat="y"):
+        x = as_float_array(x, name=what)
+        # Labels keep their dtype (integer class indices stay integers for the loss).
+        as_float_array(y, name=ywhat)  # a TypeError for strings, objects, ragged lists
+        y = np.asarray(y)
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(
+                f"{what} and {ywhat} must be arrays with a batch axis, but got shapes "
+                f"{x.shape} and {y.shape}."
+            )
+        if len(x) != len(y):
+            raise ValueError(
+                f"{what} and {ywhat} must have the same number of samples (first axis), but "
+                f"{what} has {len(x)} and {ywhat} has {len(y)}."
+            )
+        if len(x) == 0:
+            raise ValueError(f"{what} is empty: there are no samples to use.")
+        return x, y
+
+    def _run_batches(self, x, y, batch_size, order, step):
+        """Run ``step`` on each batch; return sample-weighted means of its logs (Keras's way:
+        sum of batch value * batch size, divided by the number of samples)."""
+        totals, count = {}, 0
+        for start in range(0, len(x), batch_size):
+            idx = order[start : start + batch_size]
+            logs = step(x[idx], y[idx])
+            n = len(idx)
+            for key, value in logs.items():
+                totals[key] = totals.get(key, 0.0) + value * n
+            count += n
+        return {key: total / count for key, total in totals.items()}
+
+    def fit(
+        self,
+        x,
+        y,
+        epochs=1,
+        batch_size=32,
+        shuffle=True,
+        validation_data=None,
+        callbacks=None,
+        verbose=0,
+        seed=None,
+    ):
+        """Train for ``epochs`` passes over (x, y) in batches of ``batch_size``.
+
+        The last batch may be smaller. The epoch ``loss`` is the sample-weighted mean of the
+        batch losses (each including the regularization penalties at that step), as Keras
+        reports it; metrics are means over the epoch's samples. With ``validation_data=(xv,
+        yv)`` the logs also hold ``val_loss`` and ``val_<metric>``, computed after the epoch.
+        ``shuffle=True`` draws a new sample order each epoch from ``seed``.
+        Returns a ``History`` whose ``.history`` maps each name to its list of epoch values.
+        """
+        self._check_compiled()
+        x, y = self._check_xy(x, y)
+        epochs = _check_positive_int(epochs, "epochs")
+        batch_size = _check_positive_int(batch_size, "batch_size")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError(
+                    "validation_data must be a tuple (x_val, y_val), but got "
+                    f"{type(validation_data).__name__}"
+                    + (
+                        f" of length {len(validation_data)}."
+                        if hasattr(validation_data, "__len__")
+                        else "."
+                    )
+                )
+            xv, yv = self._check_xy(*validation_data, what="x_val", ywhat="y_val")
+        rng = as_generator(seed)
+        steps = -(-len(x) // batch_size)
+        history = callbacks_module.History()
+        cbs = [*(callbacks or []), history]
+        for cb in cbs:
+            if not isinstance(cb, callbacks_module.Callback):
+                raise TypeError(
+                    f"callbacks must be companion.callbacks.Callback instances, but got "
+                    f"{type(cb).__name__}."
+                )
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        for cb in cbs:
+            cb.set_model(self)
+            cb.set_params(params)
+        self.history = history
+        self.stop_training = False
+        for cb in cbs:
+            cb.on_train_begin()
+        for epoch in range(epochs):
+            for cb in cbs:
+                cb.on_epoch_begin(epoch)
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            logs = self._train_epoch(x, y, batch_size, order, cbs, epoch, epochs, verbose)
+            # Keras sorts the epoch logs by name, then appends the sorted validation ones.
+            logs = dict(sorted(logs.items()))
+            if validation_data is not None:
+                val = self._evaluate_logs(xv, yv, batch_size)
+                logs.update({f"val_{k}": v for k, v in sorted(val.items())})
+            if verbose == 2 or (verbose == 1 and not _has_tqdm()):
+                print(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
+            elif verbose == 1 and validation_data is not None:
+                print("  " + _format_logs({k: v for k, v in logs.items() if k.startswith("val_")}))
+            for cb in cbs:
+                cb.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        for cb in cbs:
+            cb.on_train_end()
+        return history
+
+    def _train_epoch(self, x, y, batch_size, order, cbs, epoch, epochs, verbose):
+        totals, count = {}, 0
+        bar = None
+        if verbose == 1 and _has_tqdm():
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(order), desc=f"Epoch {epoch + 1}/{epochs}", unit="sample")
+        for batch, start in enumerate(range(0, len(x), batch_size)):
+            for cb in cbs:
+                cb.on_train_batch_begin(batch)
+            idx = order[start : start + batch_size]
+            batch_logs = self.train_step(x[idx], y[idx])
+            n = len(idx)
+            for key, value in batch_logs.items():
+                totals[key] = totals.get(key, 0.0) + value * n
+            count += n
+            # Keras hands batch callbacks the running means of the epoch so far.
+            running = {key: total / count for key, total in totals.items()}
+            if bar is not None:
+                bar.update(n)
+                bar.set_postfix_str(_format_logs(running), refresh=False)
+            for cb in cbs:
+                cb.on_train_batch_end(batch, running)
+            if self.stop_training:
+                break
+        if bar is not None:
+            bar.close()
+        logs = {key: total / count for key, total in totals.items()}
+        return logs
+
+    # --- evaluation -------------------------------------------------------------------------------
+    def _evaluate_logs(self, x, y, batch_size):
+        def step(xb, yb):
+            out, _, loss = self._batch_loss(xb, yb, training=False)
+            logs = {"loss": loss}
+            for name in self._metric_names:
+                logs[name] = float(np.mean(_per_sample(self._metric_fn(name, yb, out)(yb, out))))
+            return logs
+
+        return self._run_batches(x, y, batch_size, np.arange(len(x)), step)
+
+    def evaluate(self, x, y, batch_size=32):
+        """Loss (and metrics) on (x, y), without training: ``loss`` or ``[loss, metric, ...]``.
+
+        The loss includes the regularization penalties, as Keras's evaluate does.
+        """
+        self._check_compiled()
+        x, y = self._check_xy(x, y)
+        batch_size = _check_positive_int(batch_size, "batch_size")
+        logs = self._evaluate_logs(x, y, batch_size)
+        if not self._metric_names:
+            return logs["loss"]
+        return [logs["loss"], *(logs[name] for name in self._metric_names)]
+
+    def predict(self, x, batch_size=None):
+        """Outputs for ``x`` in inference mode (dropout off), computed in batches (default 32)."""
+        x = as_float_array(x, name="x")
+        if x.ndim == 0:
+            raise ValueError("predict expects a batch of inputs, but got a scalar.")
+        batch_size = 32 if batch_size is None else _check_positive_int(batch_size, "batch_size")
+        if len(x) == 0:
+            raise ValueError("x is empty: there is nothing to predict.")
+        outs = [self(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+        return np.concatenate(outs, axis=0)
+
+    def __repr__(self):
+        return f"<Sequential name='{self.name}', layers={[layer.name for layer in self._layers]}>"
+
+
+def _format_shape(shape):
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def _readable_size(nbytes):
+    # Keras's summary_utils.readable_memory_size: powers of 1024, two decimals.
+    size = float(nbytes)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def _format_logs(logs):
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+def _has_tqdm():
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --- from_keras -----------------------------------------------------------------------------------
+_SUPPORTED = "Dense, Dropout, Activation, Flatten and InputLayer"
+
+
+def _keras_activation_name(fn, layer):
+    import keras
+
+    try:
+        name = keras.activations.serialize(fn)
+    except Exception:  # a custom function Keras cannot name
+        name = None
+    if isinstance(name, dict):
+        name = name.get("config", name.get("class_name"))
+    if not isinstance(name, str):
+        name = getattr(fn, "__name__", None)
+    if not isinstance(name, str):
+        raise ValueError(
+            f"Cannot copy the activation of layer '{layer.name}' ({type(layer).__name__}): "
+            f"{fn!r} has no name."
+        )
+    return name
+
+
+def _keras_regularizer(reg, layer):
+    import keras
+
+    from companion import regularizers
+
+    if reg is None:
+        return None
+    if isinstance(reg, keras.regularizers.L1L2):
+        return regularizers.L1L2(l1=float(reg.l1), l2=float(reg.l2))
+    if isinstance(reg, keras.regularizers.L2):
+        return regularizers.L2(l2=float(reg.l2))
+    if isinstance(reg, keras.regularizers.L1):
+        return regularizers.L1(l1=float(reg.l1))
+    raise ValueError(
+        f"Layer '{layer.name}' uses the regularizer {type(reg).__name__}; from_keras supports "
+        "L1, L2 and L1L2."
+    )
+
+
+def _check_chain(keras_model):
+    """A Functional model must be one straight chain: each layer fed by the previous one."""
+    if len(keras_model.inputs) != 1 or len(keras_model.outputs) != 1:
+        raise ValueError(
+            f"from_keras needs a model with one input and one output, but "
+            f"'{keras_model.name}' has {len(keras_model.inputs)} inputs and "
+            f"{len(keras_model.outputs)} outputs."
+        )
+    previous = keras_model.inputs[0]
+    for layer in keras_model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            if len(layer._inbound_nodes) != 1:
+                raise AttributeError
+            layer_input = layer.input
+        except (AttributeError, ValueError):
+            raise ValueError(
+                f"Layer '{layer.name}' is used more than once (or not at all) in "
+                f"'{keras_model.name}'; from_keras copies single-chain models only."
+            ) from None
+        if layer_input is not previous:
+            raise ValueError(
+                f"Layer '{layer.name}' in '{keras_model.name}' does not take the previous "
+                "layer's output (a branch, merge or skip connection?); from_keras copies "
+                "single-chain models only, which Sequential can express."
+            )
+        previous = layer.output
+    if previous is not keras_model.outputs[0]:
+        raise ValueError(
+            f"The output of '{keras_model.name}' is not its last layer's output; from_keras "
+            "copies single-chain models only."
+        )
+
+
+def from_keras(keras_model):
+    """Copy a built Keras Sequential (or single-chain Functional) model into a ``Sequential``.
+
+    Copies each layer's configuration (units, activation, use_bias, regularizer factors,
+    dropout rate, dtype, name) and its weights (as copies), so both models give the same
+    predictions and can be trained side by side. Supported layers: Dense, Dropout,
+    Activation, Flatten, InputLayer.
+
+        >>> # keras_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        >>> # model = from_keras(keras_model); model.predict(x) ~ keras_model.predict(x)
+    """
+    import keras
+
+    from companion import activations
+
+    if not isinstance(keras_model, keras.Model):
+        raise TypeError(f"from_keras expects a keras.Model, but got {type(keras_model).__name__}.")
+    if not keras_model.built or not getattr(keras_model, "inputs", None):
+        raise ValueError(
+            f"Keras model '{keras_model.name}' is not built, so its weights do not exist yet. "
+            "Start it with keras.Input(shape) (keras.Sequential([keras.Input((784,)), ...])) "
+            "or call it on a batch of data first."
+        )
+    if not isinstance(keras_model, keras.Sequential):
+        _check_chain(keras_model)
+
+    model = Sequential(name=keras_model.name)
+    for layer in keras_model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        dtype = getattr(layer, "variable_dtype", None) or "float32"
+        if isinstance(layer, keras.layers.Dense):
+            act = activations.get(_keras_activation_name(layer.activation, layer))
+            new = Dense(
+                layer.units,
+                activation=act,
+                use_bias=layer.use_bias,
+                kernel_regularizer=_keras_regularizer(layer.kernel_regularizer, layer),
+                bias_regularizer=_keras_regularizer(layer.bias_regularizer, layer),
+                dtype=layer.kernel.dtype,
+                name=layer.name,
+            )
+            new.build(int(layer.kernel.shape[0]))
+            new.set_weights([np.array(w) for w in layer.get_weights()])
+        elif isinstance(layer, keras.layers.Dropout):
+            new = Dropout(layer.rate, noise_shape=layer.noise_shape, name=layer.name, dtype=dtype)
+        elif isinstance(layer, keras.layers.Activation):
+            act = activations.get(_keras_activation_name(layer.activation, layer))
+            new = Activation(act, name=layer.name, dtype=dtype)
+        elif isinstance(layer, keras.layers.Flatten):
+            new = Flatten(name=layer.name, dtype=dtype)
+        else:
+            raise ValueError(
+                f"from_keras cannot copy layer '{layer.name}' of type {kind}: it supports "
+                f"{_SUPPORTED} layers."
+            )
+        model.add(new)
+    input_shape = tuple(keras_model.inputs[0].shape)
+    model.build((None, *input_shape[1:]))
+    if not model.layers:
+        warnings.warn(f"Keras model '{keras_model.name}' has no layers to copy.", stacklevel=2)
+    return model

@@ -1,0 +1,445 @@
+# %% [markdown]
+# # 01 · From a neuron to a dense layer
+#
+# **Questions**
+#
+# - What does one artificial neuron compute, and what does a dense layer of them compute?
+# - How do the shapes of inputs, kernel, bias and outputs fit together for a whole batch?
+# - How many parameters does a dense network have, and where are they?
+# - Why does a network need activation functions at all?
+#
+# **Objectives** — after this notebook you will be able to:
+#
+# - compute a neuron's output `w · x + b` and a dense layer's output `x @ W + b` for a batch;
+# - predict the output shape of a dense layer, including for inputs with more than two axes;
+# - count the parameters of a multilayer perceptron by hand and check the count with Keras;
+# - show, with numbers, that two stacked linear layers equal one linear layer.
+#
+# **Prerequisites**: notebook 00; NumPy matrix products (`@`) and broadcasting.
+#
+# **Time**: teaching 25 min · exercises 20 min
+
+# %% tags=["setup"]
+# Setup: on Colab, install the companion package (TensorFlow is already there and is not
+# reinstalled); everywhere, quiet and repeatable TensorFlow. Run this cell first.
+import subprocess
+import sys
+
+COURSE_PACKAGE = "dl-course-companion @ git+https://github.com/dl-course/dense-activations"
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE], check=True)
+from companion.utils import setup_notebook
+
+setup_notebook()
+
+# %%
+import keras
+import numpy as np
+
+from companion import data, layers, plots, widgets
+from companion.exercises import nb01 as ex
+
+
+def max_diff(a, b):
+    """Largest absolute difference between two arrays (NumPy or Keras tensors)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)))
+
+
+def compare(label, a, b, bound):
+    """Print whether two results agree within ``bound``.
+
+    We print the bound rather than the exact difference: the last bits of a float sum depend on
+    the CPU's vector instructions, so the exact value would change from machine to machine.
+    """
+    print(f"max |{label}| < {bound:.0e}: {max_diff(a, b) < bound}")
+
+
+# %% [markdown]
+# ## 1. One neuron: a weighted sum plus a bias
+#
+# An artificial neuron receives `n` numbers `x₁ … xₙ`, multiplies each by a **weight** `wᵢ`,
+# adds them up, and adds a **bias** `b`:
+#
+# `z = w₁x₁ + w₂x₂ + … + wₙxₙ + b = w · x + b`
+#
+# Then it passes `z` through an **activation function** (notebook 02); for now we look at `z`
+# alone. The weights say how much each input matters and in which direction; the bias shifts the
+# result, so that the neuron can output something other than 0 when all inputs are 0.
+#
+# Here is one neuron with three inputs, computed twice: term by term, and as a dot product.
+
+# %%
+x = np.array([0.5, -1.0, 2.0])  # three input features
+w = np.array([0.2, 0.4, -0.1])  # one weight per input
+b = 0.3
+
+z_loop = sum(w_i * x_i for w_i, x_i in zip(w, x)) + b
+z_dot = w @ x + b
+print(f"term by term: {z_loop:.4f}")
+print(f"dot product:  {z_dot:.4f}")
+
+# %% [markdown]
+# Both give `0.1 − 0.4 − 0.2 + 0.3 = −0.2`. The dot product is the same sum written as one
+# operation, and it is what NumPy (and Keras) run fast.
+#
+# A useful picture: in the space of inputs, the points where `w · x + b = 0` form a line (in 2-D),
+# a plane (in 3-D) or a hyperplane. `z` is positive on one side, negative on the other, and grows
+# as you move in the direction of `w`. The widget at the end of this notebook lets you move that
+# line around.
+#
+# ## 2. Many neurons side by side: a dense layer
+#
+# A **dense** (fully connected) layer is `units` neurons that all read the same inputs. Each
+# neuron has its own weight vector and bias. Put the weight vectors side by side as the
+# **columns** of a matrix `W` of shape `(n_inputs, units)` — Keras calls it the **kernel** — and
+# the biases in a vector `b` of shape `(units,)`. Then one matrix product computes every neuron
+# at once:
+#
+# `z = x @ W + b`, with `x` of shape `(n_inputs,)` and `z` of shape `(units,)`.
+#
+# A common source of confusion: textbooks often write `z = W x + b` with `W` of shape
+# `(units, n_inputs)`. That is the same layer with the matrix transposed. Keras (and this course)
+# store the kernel as `(n_inputs, units)` and put the input first, `x @ W`, which is what you will
+# see in `layer.get_weights()`.
+
+# %%
+W = np.array(
+    [
+        [0.2, -0.5, 0.1, 0.0],
+        [0.4, 0.3, -0.2, 1.0],
+        [-0.1, 0.2, 0.3, -0.5],
+    ]
+)  # (n_inputs=3, units=4): column j holds neuron j's weights
+b_vec = np.array([0.3, 0.0, -0.1, 0.2])  # one bias per unit
+
+z = x @ W + b_vec
+print("W shape:", W.shape, " b shape:", b_vec.shape, " z shape:", z.shape)
+print("z =", z)
+print("neuron 0 alone:", round(float(W[:, 0] @ x + b_vec[0]), 4))
+
+# %% [markdown]
+# Four outputs, one per neuron, and the first is our neuron from section 1 (its weights are
+# column 0 of `W`).
+#
+# ## 3. A whole batch at once: `y = x @ W + b`
+#
+# Networks process many samples at a time. Stack `batch` input vectors as the rows of `x`, of
+# shape `(batch, n_inputs)`. The same line still works: `x @ W` has shape `(batch, units)`, and
+# NumPy *broadcasts* the bias `(units,)` onto every row. The figure shows how the shapes fit:
+# the inner sizes (`n_inputs`) must match and disappear; the outer ones (`batch`, `units`) remain.
+
+# %%
+plots.dense_shapes(batch=5, in_features=3, units=4)
+
+# %% [markdown]
+# Now with numbers: five samples through our layer. Row `i` of the result is what sample `i`
+# alone gives.
+
+# %%
+rng = np.random.default_rng(0)
+x_batch = rng.normal(size=(5, 3)).round(2)
+y_batch = x_batch @ W + b_vec
+print("x_batch:", x_batch.shape, "-> y_batch:", y_batch.shape)
+row_by_row = np.stack([sample @ W + b_vec for sample in x_batch])
+compare("batch - one by one", y_batch, row_by_row, 1e-12)
+
+# %% [markdown]
+# The batch computation equals the sample-by-sample one to float64 rounding (the last of 16
+# digits): batching changes how fast it runs, not what it computes.
+#
+# ## 4. Counting parameters
+#
+# A dense layer from `n_in` inputs to `units` outputs has `n_in × units` kernel weights and
+# `units` biases:
+#
+# `parameters = n_in × units + units = (n_in + 1) × units`.
+#
+# A classic Fashion-MNIST network flattens each 28 × 28 image into 784 inputs, has a hidden layer
+# of 128 units and an output layer of 10 (one per class). By hand:
+
+# %%
+first = 784 * 128 + 128
+second = 128 * 10 + 10
+print(f"hidden layer: {first:,}  output layer: {second:,}  total: {first + second:,}")
+
+# %% [markdown]
+# Keras counts the same way. We build the model (with `keras.Input` for the input shape, the
+# Keras 3 way) and ask it.
+
+# %%
+keras.utils.set_random_seed(0)
+model = keras.Sequential(
+    [
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
+print("Keras count_params():", f"{model.count_params():,}")
+print("per layer:", [layer.count_params() for layer in model.layers])
+
+# %% [markdown]
+# 101,770 parameters, and 99 % of them sit in the first layer: in a dense network the widest
+# input dominates the count. The activation functions add no parameters at all.
+#
+# ## 5. The companion `Dense` equals `keras.layers.Dense`
+#
+# `companion.layers.Dense` is a NumPy implementation with Keras's name, arguments and weight
+# layout (`get_weights()` returns `[kernel, bias]` with the kernel `(n_in, units)`). Read its
+# `call` method: it is `x @ kernel + bias` followed by the activation. To compare the two fairly,
+# we give them **the same weights**: we build a Keras layer, give it a non-zero bias (Keras
+# initialises biases to zero, which would hide a missing bias), and copy its weights into the
+# companion layer.
+
+# %%
+keras.utils.set_random_seed(1)
+keras_dense = keras.layers.Dense(4, activation="relu")
+keras_dense.build((None, 3))
+kernel, bias = keras_dense.get_weights()
+bias = np.array([0.1, -0.2, 0.3, 0.0], dtype="float32")
+keras_dense.set_weights([kernel, bias])
+
+our_dense = layers.Dense(4, activation="relu")
+our_dense.build((None, 3))
+our_dense.set_weights(keras_dense.get_weights())
+print("kernel", our_dense.kernel.shape, our_dense.kernel.dtype, "| bias", our_dense.bias.shape)
+
+# %% [markdown]
+# Both layers now hold identical float32 weights. We feed both the same batch.
+
+# %%
+x_in = np.random.default_rng(2).normal(size=(6, 3)).astype("float32")
+ours = our_dense(x_in)
+theirs = keras.ops.convert_to_numpy(keras_dense(x_in))
+print("companion output[0]:", ours[0])
+print("keras output[0]:    ", theirs[0])
+# float32 keeps about 7 significant digits; outputs here are O(1), so rounding stays below 1e-6.
+compare("companion - keras", ours, theirs, 1e-6)
+print("parameters:", our_dense.count_params(), "vs", keras_dense.count_params())
+
+# %% [markdown]
+# Same outputs to float32 rounding (a few units in the 7th significant digit at most), same
+# parameter count. Whatever you learn from reading the companion's code is what Keras does.
+#
+# ## 6. Inputs with more than two axes: Dense works on the last axis
+#
+# A frequent misunderstanding is that `Dense` flattens its input. It does not: it applies the
+# same kernel to the **last axis** and keeps every other axis. An input of shape
+# `(batch, steps, features)` — say, 2 sequences of 5 time steps with 3 features each — gives an
+# output of shape `(batch, steps, units)`, with the same 3 × 4 kernel used at every step.
+
+# %%
+x_seq = np.random.default_rng(3).normal(size=(2, 5, 3)).astype("float32")
+ours_seq = our_dense(x_seq)
+theirs_seq = keras.ops.convert_to_numpy(keras_dense(x_seq))
+print("input", x_seq.shape, "-> companion", ours_seq.shape, " keras", tuple(theirs_seq.shape))
+compare("companion - keras", ours_seq, theirs_seq, 1e-6)
+step_by_step = np.stack([our_dense(x_seq[:, t]) for t in range(5)], axis=1)
+compare("whole - step by step", ours_seq, step_by_step, 1e-6)
+
+# %% [markdown]
+# Both libraries keep the leading axes, and the result equals applying the layer at each step
+# separately. The parameter count did not change: it depends only on the last axis and `units`.
+# To feed a 28 × 28 image to a dense layer you must flatten it yourself (`keras.layers.Flatten`
+# or `reshape`).
+#
+# ## 7. Stacking linear layers gives one linear layer
+#
+# What if we stack two dense layers **without** an activation? Write them out:
+#
+# `(x @ W₁ + b₁) @ W₂ + b₂ = x @ (W₁ @ W₂) + (b₁ @ W₂ + b₂) = x @ W + b`
+#
+# The product of two matrices is a matrix, so two linear layers are exactly one linear layer with
+# `W = W₁ @ W₂` and `b = b₁ @ W₂ + b₂`. Let us check with numbers: a 2 → 8 → 3 stack against the
+# single 2 → 3 layer computed from its weights.
+
+# %%
+rng = np.random.default_rng(4)
+W1, b1 = rng.normal(size=(2, 8)), rng.normal(size=8)
+W2, b2 = rng.normal(size=(8, 3)), rng.normal(size=3)
+x_pts = rng.normal(size=(100, 2))
+
+two_layers = (x_pts @ W1 + b1) @ W2 + b2
+W_one, b_one = W1 @ W2, b1 @ W2 + b2
+one_layer = x_pts @ W_one + b_one
+print("two layers:", W1.size + b1.size + W2.size + b2.size, "parameters")
+print("one layer: ", W_one.size + b_one.size, "parameters")
+compare("two layers - one layer", two_layers, one_layer, 1e-12)
+
+# %% [markdown]
+# 51 parameters in two layers do nothing that 9 parameters in one layer cannot do: the outputs
+# agree to float64 rounding (below 1e-12). The same holds for 100 linear layers. Depth without
+# activations adds cost, not power.
+#
+# With a nonlinearity in between, the collapse no longer happens. Put a ReLU (`max(z, 0)`) after
+# the first layer and compare again:
+
+# %%
+relu_between = np.maximum(x_pts @ W1 + b1, 0.0) @ W2 + b2
+print(f"max |relu stack - one linear layer| = {max_diff(relu_between, one_layer):.2f}")
+
+# %% [markdown]
+# Now the two-layer network computes something no single linear layer gives.
+#
+# ### Why that matters: XOR
+#
+# The four points of XOR — `(0,0)` and `(1,1)` in class 0, `(0,1)` and `(1,0)` in class 1 — cannot
+# be separated by one line. The best any linear map can do, in the least-squares sense, is to
+# answer 0.5 for every point:
+
+# %%
+X_xor = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+y_xor = np.array([0.0, 1.0, 1.0, 0.0])
+
+X_aug = np.hstack([X_xor, np.ones((4, 1))])  # a column of ones plays the bias
+coef, *_ = np.linalg.lstsq(X_aug, y_xor, rcond=None)
+print("best linear fit:", np.round(X_aug @ coef, 3), " targets:", y_xor)
+
+# %% [markdown]
+# With one hidden layer of two ReLU units, hand-picked weights solve it exactly: the first unit
+# counts how many inputs are on, the second fires only when both are, and the output subtracts
+# twice the second from the first.
+
+# %%
+W_h, b_h = np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([0.0, -1.0])
+w_out = np.array([1.0, -2.0])
+
+hidden = np.maximum(X_xor @ W_h + b_h, 0.0)
+print("hidden:", hidden.tolist())
+print("output:", hidden @ w_out, " targets:", y_xor)
+
+# %% [markdown]
+# That is the whole reason activation functions exist: **without a nonlinearity between them,
+# dense layers collapse into one linear map**, and linear maps cannot even compute XOR. Notebook
+# 02 looks at the activation functions in detail.
+#
+# ## 8. Play with one neuron
+#
+# The widget below shows one neuron `a = activation(w₁x₁ + w₂x₂ + b)` on a small 2-D dataset:
+# the colour is the neuron's output, the black line is where `w · x + b = 0`, and the printed
+# accuracy is that of the rule "class 1 where `z > 0`". Move the sliders:
+#
+# - how does the line turn when you change `w₁` and `w₂`, and what does `b` do?
+# - does changing the activation move the line? (Watch the line, not the colours.)
+# - can one neuron separate the two classes of *gaussians*? Of *moons*? Of *xor*?
+#
+# (The sliders need a running kernel; in a static view of the notebook the widget is not shown.)
+
+# %%
+playground = widgets.neuron_playground(dataset="moons", activation="sigmoid")
+playground
+
+# %% [markdown]
+# Whatever you try, the boundary stays a straight line, and the activation only changes the
+# colours, not the line (it is where `z = 0`, before the activation). To see how far a single
+# line can go, we search all directions and offsets for the best line on each dataset:
+
+
+# %%
+def best_line_accuracy(X, y, n_angles=180):
+    """The best accuracy of any rule 'class 1 on one side of a line' (both sides tried)."""
+    best = 0.0
+    for angle in np.linspace(0.0, np.pi, n_angles, endpoint=False):
+        proj = X @ np.array([np.cos(angle), np.sin(angle)])
+        ordered = np.sort(proj)
+        cuts = (ordered[1:] + ordered[:-1]) / 2  # midway between neighbouring points
+        acc = np.mean((proj[:, None] > cuts) == y[:, None].astype(bool), axis=0)
+        best = max(best, acc.max(), 1.0 - acc.min())
+    return best
+
+
+for name in ["gaussians", "moons", "circles", "xor"]:
+    X2, y2 = data.make_2d(name, n=200, noise=0.1, seed=0)
+    print(f"{name:10s} best single line: {best_line_accuracy(X2, y2):.2f}")
+
+# %% [markdown]
+# Two separated blobs are split perfectly and the interleaved moons mostly (90 %), but for
+# circles and XOR no line gets much past 70 %: the classes are not on two sides of any line.
+# To bend the boundary you need several neurons *and* an activation between layers — which is
+# where notebook 02 goes next.
+#
+# ## Exercises
+#
+# ### Exercise 1 — a dense layer's forward pass
+#
+# Write `dense_forward(x, kernel, bias)` that returns the output of a dense layer without
+# activation, `x @ kernel + bias`, with the kernel in Keras's layout `(n_in, units)`. It should
+# work for a batch `(batch, n_in)` and for inputs with more axes, like `(2, 3, n_in)`.
+
+
+# %% tags=["exercise", "q1"]
+def dense_forward(x, kernel, bias):
+    return ...  # your code here
+
+
+# %%
+ex.q1.check(dense_forward)
+# ex.q1.hint()
+# ex.q1.solution()
+
+# %% [markdown]
+# ### Exercise 2 — count the parameters of an MLP
+#
+# The Fashion-MNIST benchmark lists a dense network with hidden layers of 256, 128 and 100 units.
+# Write `count_params(layer_sizes)` that takes the input size followed by each dense layer's
+# width, e.g. `[784, 256, 128, 100, 10]`, and returns the total number of weights and biases.
+
+
+# %% tags=["exercise", "q2"]
+def count_params(layer_sizes):
+    return ...  # your code here
+
+
+# %%
+ex.q2.check(count_params)
+# ex.q2.hint()
+# ex.q2.solution()
+
+# %% [markdown]
+# ### Exercise 3 — two linear layers are one
+#
+# Write `compose(W1, b1, W2, b2)` that returns `(W, b)` such that one linear layer `x @ W + b`
+# gives exactly the same output as `(x @ W1 + b1) @ W2 + b2` for every `x`. Shapes: `W1` is
+# `(n_in, hidden)`, `b1` is `(hidden,)`, `W2` is `(hidden, n_out)`, `b2` is `(n_out,)`.
+
+
+# %% tags=["exercise", "q3"]
+def compose(W1, b1, W2, b2):
+    W = ...  # your code here
+    b = ...  # your code here
+    return W, b
+
+
+# %%
+ex.q3.check(compose)
+# ex.q3.hint()
+# ex.q3.solution()
+
+# %% [markdown]
+# ### Exercise 4 — shapes on a 3-D input
+#
+# What is the output shape of `keras.layers.Dense(8)` applied to an input of shape
+# `(32, 10, 5)`? Write it as a tuple.
+
+# %% tags=["exercise", "q4"]
+output_shape = ...  # your answer, e.g. (1, 2, 3)
+
+# %%
+ex.q4.check(output_shape)
+# ex.q4.hint()
+# ex.q4.solution()
+
+# %% [markdown]
+# ## Key points
+#
+# - A neuron computes `w · x + b`; a dense layer of `units` neurons computes `x @ W + b` with the
+#   kernel `W` of shape `(n_in, units)` (Keras's layout: input first) and one bias per unit.
+# - For a batch, the same line works: `(batch, n_in) @ (n_in, units) + (units,)` →
+#   `(batch, units)`. For more axes, Dense contracts the **last** axis and keeps the others; it
+#   never flattens.
+# - A dense layer has `(n_in + 1) × units` parameters; the widest input layer dominates the count.
+# - The companion `Dense` and `keras.layers.Dense` give the same outputs from the same weights.
+# - Linear layers stacked without activations collapse into one linear map
+#   (`W = W₁ @ W₂`, `b = b₁ @ W₂ + b₂`); nonlinear activations are what make depth useful.

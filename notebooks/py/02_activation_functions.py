@@ -1,0 +1,535 @@
+# %% [markdown]
+# # 02 · Activation functions
+#
+# **Questions**
+#
+# - Which activation functions does Keras offer, and how do they differ?
+# - Why do some of them give `nan` or `inf` when implemented naively, and how is that avoided?
+# - Which activation belongs on the output layer, and how does it go together with the loss?
+# - What does an activation function *not* do?
+#
+# **Objectives** — after this notebook you will be able to:
+#
+# - sketch the common activations and their derivatives and read their properties (range,
+#   zero-centred, monotonic, saturating, largest derivative, cost);
+# - verify that the companion's NumPy activations equal Keras's, and name three Keras 3 details
+#   that differ from older tutorials;
+# - implement softmax and sigmoid so that they never overflow;
+# - choose the output activation together with its loss, and use `from_logits=True` correctly.
+#
+# **Prerequisites**: notebook 01 (dense layers, why stacked linear layers collapse); derivatives
+# of `exp` and the product rule.
+#
+# **Time**: teaching 35 min · exercises 25 min
+
+# %% tags=["setup"]
+# Setup: on Colab, install the companion package (TensorFlow is already there and is not
+# reinstalled); everywhere, quiet and repeatable TensorFlow. Run this cell first.
+import subprocess
+import sys
+
+COURSE_PACKAGE = "dl-course-companion @ git+https://github.com/dl-course/dense-activations"
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE], check=True)
+from companion.utils import setup_notebook
+
+setup_notebook()
+
+# %%
+import keras
+import numpy as np
+import tensorflow as tf
+
+from companion import activations, losses, plots, widgets
+from companion.exercises import nb02 as ex
+
+
+def to_numpy(tensor):
+    return keras.ops.convert_to_numpy(tensor)
+
+
+# %% [markdown]
+# ## 1. What an activation function is for
+#
+# Notebook 01 ended with a fact: dense layers stacked without anything between them collapse into
+# one linear map. An **activation function** `f` is applied elementwise to a layer's
+# pre-activation `z = x @ W + b`, giving `a = f(z)`; as long as `f` is not linear, the
+# collapse is broken and depth becomes useful. Almost any nonlinear `f` would do in theory. In
+# practice the choice matters for three things we will look at: how gradients flow through
+# `f` (its derivative), what range of values it produces, and whether it is numerically safe.
+#
+# ## 2. The catalogue
+#
+# Keras 3 ships about thirty activations. These sixteen are the ones you meet in practice,
+# in five families:
+#
+# - **identity**: `linear` (no activation — the default of `Dense`);
+# - **rectifiers**: `relu = max(x, 0)`, `relu6` (capped at 6), `leaky_relu` (a small slope
+#   below 0), `elu` and `selu` (an exponential curve below 0);
+# - **smooth rectifiers**: `gelu = x·Φ(x)`, `silu = x·sigmoid(x)` (also called swish),
+#   `mish = x·tanh(softplus(x))`, `softplus = log(1 + eˣ)`;
+# - **squashing functions**: `sigmoid = 1 / (1 + e⁻ˣ)`, `hard_sigmoid` (its piecewise-linear
+#   cousin), `tanh`, `softsign = x / (1 + |x|)`;
+# - **over a vector**: `softmax` turns a vector of scores into probabilities that sum to 1, and
+#   `log_softmax` is its logarithm.
+#
+# The grid shows each function (solid) and its derivative (dashed) on `[-5, 5]`. Softmax and
+# log-softmax act on a vector, so their panels show the first output of `softmax([x, 0])`,
+# which is `sigmoid(x)`. As you look, compare the derivatives: where are they 0, where 1, and
+# what is their largest value?
+
+# %%
+CATALOGUE = [
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
+    "mish", "softplus", "sigmoid", "hard_sigmoid", "tanh", "softsign", "softmax", "log_softmax",
+]  # fmt: skip
+plots.activation_grid(CATALOGUE)
+
+# %% [markdown]
+# The rectifiers have derivative 1 for positive inputs and 0 (or a small slope) for negative
+# ones. The squashing functions flatten out on both sides: their derivative tends to 0 for
+# large `|x|` (they **saturate**), and the sigmoid's derivative never exceeds 0.25. The smooth
+# rectifiers (gelu, silu, mish) dip slightly below zero and have derivatives a little above 1.
+#
+# ## 3. The properties table
+#
+# `companion.activations.PROPERTIES` records, for each activation with its default arguments:
+# the **range** of its outputs; whether it is **zero-centred** (standard-normal inputs give
+# outputs averaging near 0); whether it is **monotonic**; where it **saturates** (its derivative
+# tends to 0); its **largest derivative**; and its **cost** per element (comparisons only, or an
+# `exp`, `log` or `erf`).
+
+# %%
+plots.properties_table(CATALOGUE)
+
+# %% [markdown]
+# Reading the table the way practitioners do:
+#
+# - A maximum derivative of **0.25** (sigmoid) or 1/6 (hard_sigmoid) means every such layer
+#   multiplies the backward signal by at most that much: deep stacks of them make gradients
+#   vanish (notebook 07).
+# - **relu** saturates on the left: a unit whose input stays negative gets zero gradient and
+#   may never recover (a "dead ReLU"). leaky_relu and elu keep a gradient there.
+# - **tanh** and **selu** are zero-centred; sigmoid and relu are not (their outputs are
+#   positive), which biases the next layer's inputs.
+# - The cheap functions (relu family, hard_sigmoid) cost comparisons only; the smooth ones need
+#   `exp`, `log` or `erf` for every element.
+#
+# The maximum-derivative column is easy to check numerically with the companion's derivatives
+# (each activation `f` carries `f.derivative`):
+
+# %%
+x_grid = np.linspace(-6.0, 6.0, 120_001)
+for name in ["sigmoid", "tanh", "softsign", "silu", "gelu", "mish"]:
+    d = activations.get(name).derivative(x_grid)
+    table = activations.PROPERTIES[name]["max_derivative"]
+    peak = x_grid[d.argmax()]
+    print(f"{name:12s} max f'(x) = {d.max():.4f} at x = {peak:+.2f}   table: {table:.4f}")
+
+# %% [markdown]
+# The numbers match the table: sigmoid's derivative peaks at 0.25 at `x = 0`, while silu's
+# exceeds 1 (at `x ≈ 2.4`).
+#
+# ## 4. Companion versus Keras, for every activation
+#
+# Each companion activation is a few lines of NumPy with its derivative right under it — read
+# `companion/activations.py`. Here we compare all sixteen with Keras: the values in float64 and
+# in float32, and the derivative against TensorFlow's automatic differentiation
+# (`tf.GradientTape`, which notebook 03 explains). The inputs include large values (±8) where
+# saturation and rounding show.
+
+
+# %%
+def gaps_to_keras(name, x):
+    """Largest |companion - keras| of f(x), and of the gradient of sum(f(x) * g)."""
+    ours_fn, keras_fn = activations.get(name), keras.activations.get(name)
+    value_gap = np.max(np.abs(ours_fn(x) - to_numpy(keras_fn(x))))
+    g = np.linspace(0.5, 1.5, x.size).reshape(x.shape).astype(x.dtype)  # a generic upstream grad
+    xv = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(keras_fn(xv) * g)
+    grad_gap = np.max(np.abs(ours_fn.backward(x, g) - tape.gradient(total, xv).numpy()))
+    return float(value_gap), float(grad_gap)
+
+
+x64 = np.linspace(-8.0, 8.0, 41).reshape(-1, 1) * np.array([1.0, 0.5, -0.25])  # 41 rows of 3
+
+# %% [markdown]
+# The exact differences depend on how your CPU rounds `exp` and `tanh` in its last bit, so the
+# table below is not compared when the course is tested; the cell after it checks a bound.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# The last bits of exp/tanh/erf differ between CPUs' vector instructions; the next cell checks
+# the bounds that hold everywhere.
+gaps = {}
+print(f"{'activation':12s} {'f float64':>10s} {'f float32':>10s} {'df float64':>11s}")
+for name in CATALOGUE:
+    v64, d64 = gaps_to_keras(name, x64)
+    v32, _ = gaps_to_keras(name, x64.astype("float32"))
+    gaps[name] = (v64, v32, d64)
+    print(f"{name:12s} {v64:10.0e} {v32:10.0e} {d64:11.0e}")
+
+# %%
+worst64 = max(gaps, key=lambda n: gaps[n][0])
+print("float64 values within 1e-7 of Keras:", all(g[0] < 1e-7 for g in gaps.values()))
+print("float32 values within 1e-5 of Keras:", all(g[1] < 1e-5 for g in gaps.values()))
+print("float64 derivatives within 1e-7 of GradientTape:", all(g[2] < 1e-7 for g in gaps.values()))
+print("largest float64 gap:", worst64)
+
+# %% [markdown]
+# Every activation agrees with Keras. In float64 most differences are at the level of the last
+# digit (about 1e-16); the largest are those of **leaky_relu** and **gelu**, around 1e-8,
+# because TensorFlow keeps their constants (the slope 0.2, gelu's coefficients) in float32
+# even for float64 inputs. In float32 the differences are the size of float32 rounding
+# (7 significant digits; the outputs reach 8, so about 1e-6).
+#
+# ## 5. Three Keras 3 details that older tutorials get wrong
+#
+# **`hard_sigmoid` changed.** Keras 2 defined it as `clip(0.2·x + 0.5, 0, 1)`; Keras 3 uses
+# `relu6(x + 3) / 6`, which reaches 0 and 1 at ±3 instead of ±2.5.
+
+# %%
+x_hs = np.array([-3.0, -2.5, -1.0, 0.0, 1.0, 2.5, 3.0])
+print("x:               ", x_hs)
+print("Keras 3:         ", to_numpy(keras.activations.hard_sigmoid(x_hs)))
+print("companion:       ", activations.hard_sigmoid(x_hs))
+print("Keras 2 formula: ", np.clip(0.2 * x_hs + 0.5, 0.0, 1.0))
+
+# %% [markdown]
+# The companion follows Keras 3. A model trained with Keras 2's `hard_sigmoid` gives different
+# outputs under Keras 3.
+#
+# **Two defaults for leaky ReLU.** The function `keras.activations.leaky_relu` has
+# `negative_slope=0.2`; the layer `keras.layers.LeakyReLU` has `negative_slope=0.3`.
+
+# %%
+x_neg = np.array([-1.0, 2.0])
+print("activations.leaky_relu(-1):", to_numpy(keras.activations.leaky_relu(x_neg))[0].round(4))
+print("layers.LeakyReLU()(-1):    ", to_numpy(keras.layers.LeakyReLU()(x_neg))[0].round(4))
+print("companion leaky_relu(-1):  ", activations.leaky_relu(x_neg)[0])
+
+# %% [markdown]
+# Writing `activation="leaky_relu"` in a `Dense` layer and adding a `LeakyReLU()` layer are
+# therefore *not* the same model.
+#
+# **Two GELUs.** GELU is `x·Φ(x)`, with Φ the standard normal distribution function. The
+# activation `keras.activations.gelu` computes it exactly by default (`approximate=False`, with
+# `erf`), while the operation `keras.ops.gelu` defaults to the tanh approximation
+# (`approximate=True`).
+
+# %%
+x_g = np.linspace(-4.0, 4.0, 801)
+exact = to_numpy(keras.activations.gelu(x_g))
+approx = to_numpy(keras.ops.gelu(x_g))
+print(f"max |activations.gelu - ops.gelu| = {np.max(np.abs(exact - approx)):.1e}")
+print("companion gelu matches the exact one:", np.max(np.abs(activations.gelu(x_g) - exact)) < 1e-7)
+print(
+    "companion gelu(approximate=True) matches ops.gelu:",
+    np.max(np.abs(activations.gelu(x_g, approximate=True) - approx)) < 1e-7,
+)
+
+# %% [markdown]
+# The two differ by up to about 4e-4: small, but enough to break a test that compares a model's
+# outputs to many digits.
+#
+# ## 6. Explore
+#
+# The explorer draws one activation and its derivative, with sliders for its parameters
+# (`negative_slope`, `alpha`, `max_value`, ...) and Keras's curve on top (the printed line is
+# the largest difference between the two). Things to try:
+#
+# - `elu` with `alpha` from 0.05 to 3: what happens to the curve and the derivative below 0?
+# - `relu` with `max_value` and `threshold`: which familiar function do you get with
+#   `max_value = 6`?
+# - `gelu` with and without `approximate`: can you see the difference at all?
+#
+# (The sliders need a running kernel; a static view of the notebook does not show the widget.)
+
+# %%
+explorer = widgets.activation_explorer("elu")
+explorer
+
+# %% [markdown]
+# ## 7. Numerical stability: when the formula on paper overflows
+#
+# `exp(710)` is already larger than the largest float64 (about 1.8e308), and `exp(89)` overflows
+# float32. Formulas with `exp` therefore need care when their inputs are large — and logits of
+# a few hundred do occur in a badly scaled network.
+#
+# **Softmax of large logits.** The textbook formula `exp(zᵢ) / Σⱼ exp(zⱼ)` on logits
+# `[1000, 1001, 1002]` computes `inf / inf`. (We run the naive versions inside `np.errstate` to
+# keep NumPy's overflow warnings quiet; they would say the same thing.)
+
+# %%
+z_big = np.array([1000.0, 1001.0, 1002.0])
+with np.errstate(over="ignore", invalid="ignore"):
+    naive = np.exp(z_big) / np.exp(z_big).sum()
+shifted = np.exp(z_big - z_big.max())
+print("naive:               ", naive)
+print("stable (minus max):  ", shifted / shifted.sum())
+print("companion softmax:   ", activations.softmax(z_big))
+print("keras softmax:       ", to_numpy(keras.activations.softmax(z_big)))
+
+# %% [markdown]
+# Since `softmax(z) = softmax(z − c)` for any constant `c`, subtracting the largest logit
+# changes nothing mathematically, but every exponent becomes ≤ 0 and `exp` stays in (0, 1].
+# Keras and the companion both do this; the probabilities `[0.09, 0.24, 0.67]` are those of
+# `[0, 1, 2]`.
+#
+# **Sigmoid of ±1000.** The two textbook forms `1 / (1 + e⁻ˣ)` and `eˣ / (1 + eˣ)` are equal on
+# paper. The first overflows for very negative `x` (and happens to give the right limit, 0); the
+# second gives `inf / inf = nan` for very positive `x`:
+
+# %%
+x_ext = np.array([-1000.0, 0.0, 1000.0])
+with np.errstate(over="ignore", invalid="ignore"):
+    form_a = 1.0 / (1.0 + np.exp(-x_ext))
+    form_b = np.exp(x_ext) / (1.0 + np.exp(x_ext))
+print("1 / (1 + exp(-x)):   ", form_a)
+print("exp(x) / (1 + exp(x)):", form_b)
+print("companion sigmoid:   ", activations.sigmoid(x_ext))
+print("keras sigmoid:       ", to_numpy(keras.activations.sigmoid(x_ext)))
+
+# %% [markdown]
+# The stable implementation computes `e = exp(−|x|)`, which never overflows, and uses `1 / (1 + e)`
+# for `x ≥ 0` and `e / (1 + e)` for `x < 0` — the same function, split so that each branch is
+# safe. (You will write it in exercise 3.)
+#
+# **Logarithms of probabilities.** Losses need `log(p)`. Taking the log *after* the sigmoid
+# or softmax fails as soon as the probability rounds to 0, even though the true value is a
+# perfectly ordinary number:
+
+# %%
+with np.errstate(divide="ignore"):
+    log_of_sigmoid = np.log(activations.sigmoid(np.array([-1000.0])))
+    log_of_softmax = np.log(activations.softmax(np.array([0.0, 1000.0])))
+print("log(sigmoid(-1000)):    ", log_of_sigmoid)
+print("log_sigmoid(-1000):     ", activations.log_sigmoid(np.array([-1000.0])))
+print("log(softmax([0, 1000])):", log_of_softmax)
+print("log_softmax([0, 1000]): ", activations.log_softmax(np.array([0.0, 1000.0])))
+
+# %% [markdown]
+# `log_sigmoid` and `log_softmax` compute the logarithm directly from the logits (the
+# log-sum-exp trick) and stay finite: −1000 is the right answer. This is exactly why Keras's
+# losses accept logits.
+#
+# ## 8. Choosing the output activation together with its loss
+#
+# Hidden layers are free to use any activation; the **output** layer's activation is decided by
+# what the target is, and it must match the loss:
+#
+# | task | output layer | loss |
+# |---|---|---|
+# | regression (a real number) | 1 unit, `linear` | `mean_squared_error` or `mean_absolute_error` |
+# | binary classification | 1 unit, `sigmoid` | `binary_crossentropy` |
+# | one of k classes | k units, `softmax` | `sparse_categorical_crossentropy` (labels 0…k−1) |
+# | one of k, one-hot labels | k units, `softmax` | `categorical_crossentropy` |
+# | several of k labels at once | k units, `sigmoid` | `binary_crossentropy` |
+#
+# **`from_logits=True`.** Every cross-entropy loss in Keras has a `from_logits` argument. With
+# `from_logits=False` (the default) it expects probabilities, i.e. an output layer with sigmoid
+# or softmax. With `from_logits=True` it expects the raw scores `z` (a `linear` output layer)
+# and applies the sigmoid or softmax itself, in the stable log form we just saw. On ordinary
+# numbers the two give the same loss:
+
+# %%
+logits = np.array([[2.0, 1.0, 0.1, -1.0], [0.5, 2.5, -1.0, 0.0], [1.0, 1.0, 1.0, 3.0]], "float32")
+labels = np.array([0, 1, 3])
+probs = to_numpy(keras.activations.softmax(logits))
+
+keras_scce = keras.losses.SparseCategoricalCrossentropy
+ours_scce = losses.SparseCategoricalCrossentropy
+k_logits = float(keras_scce(from_logits=True)(labels, logits))
+k_probs = float(keras_scce()(labels, probs))
+o_logits = ours_scce(from_logits=True)(labels, logits)
+o_probs = ours_scce()(labels, probs)
+print(f"keras:     from logits {k_logits:.5f}   from probabilities {k_probs:.5f}")
+print(f"companion: from logits {o_logits:.5f}   from probabilities {o_probs:.5f}")
+
+# %% [markdown]
+# Four times the same loss. The difference shows when a prediction is confidently
+# wrong. Keras clips probabilities to `[1e-7, 1 − 1e-7]` before taking the log (otherwise
+# `log(0)` would be `-inf`), so from probabilities no sample can cost more than
+# `−log(1e-7) = 16.1`. From the logits there is no clipping:
+
+# %%
+confident_wrong = np.array([[0.0, 40.0]], "float32")  # the model is sure of class 1; truth is 0
+truth = np.array([0])
+p_wrong = to_numpy(keras.activations.softmax(confident_wrong))
+print("probability of the true class:", p_wrong[0, 0])
+wrong_k_logits = float(keras_scce(from_logits=True)(truth, confident_wrong))
+wrong_k_probs = float(keras_scce()(truth, p_wrong))
+wrong_o_logits = ours_scce(from_logits=True)(truth, confident_wrong)
+wrong_o_probs = ours_scce()(truth, p_wrong)
+print(f"keras:     from logits {wrong_k_logits:.4f}   from probabilities {wrong_k_probs:.4f}")
+print(f"companion: from logits {wrong_o_logits:.4f}   from probabilities {wrong_o_probs:.4f}")
+
+# %% [markdown]
+# The true loss is 40; from clipped probabilities it is 16.1, and its gradient is zero (the clip
+# is flat), so training gets no signal to correct this sample. That is why many practitioners
+# end their classifiers with a linear layer and use `from_logits=True`. (When a Keras model ends
+# in a `softmax` or `sigmoid` *layer* and is compiled with a cross-entropy loss, Keras on the
+# TensorFlow backend notices and computes the loss from the logits anyway; a hand-written
+# training loop does not.)
+#
+# **The pitfall: softmax twice.** If the model already ends in softmax *and* the loss says
+# `from_logits=True`, the loss applies a second softmax to the probabilities. No error is
+# raised; the numbers are just wrong:
+
+# %%
+twice = float(keras_scce(from_logits=True)(labels, probs))  # probs already went through softmax
+print(f"correct loss {k_probs:.4f}   softmax applied twice {twice:.4f}")
+one_hot_perfect = np.eye(10)[:1]  # a perfect prediction over 10 classes
+best_possible = -np.log(activations.softmax(one_hot_perfect)[0, 0])
+print(f"10 classes, perfect prediction, softmax twice: loss {best_possible:.3f} (should be 0)")
+
+# %% [markdown]
+# Softmax of numbers between 0 and 1 can never be confident: with 10 classes the second softmax
+# gives the right class at most `e / (e + 9) = 0.23`, so the loss can never fall below 1.46
+# however well the model does. The model still trains, slowly and badly — a silent bug. Match
+# `from_logits` to what your output layer produces.
+#
+# ## 9. Two myths
+#
+# **"The activation function updates the weights."** You will read this in tutorials, but an
+# activation has no parameters and changes nothing: it transforms the *values* flowing
+# forward. Weights change only when an **optimizer** applies gradients; the activation's role
+# is that its derivative appears inside those gradients. We check: a forward pass through a
+# `relu` layer leaves its weights exactly as they were; one SGD step changes them.
+
+
+# %%
+def changed(before, layer):
+    return any(not np.array_equal(b, a) for b, a in zip(before, layer.get_weights()))
+
+
+keras.utils.set_random_seed(0)
+layer = keras.layers.Dense(3, activation="relu")
+x_in = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+layer.build(x_in.shape)
+before = [w.copy() for w in layer.get_weights()]
+_ = layer(x_in)  # a forward pass through relu
+print("weights changed by a forward pass:     ", changed(before, layer))
+
+with tf.GradientTape() as tape:
+    loss = tf.reduce_mean(layer(x_in) ** 2)
+grads = tape.gradient(loss, layer.trainable_weights)
+keras.optimizers.SGD(learning_rate=0.1).apply_gradients(zip(grads, layer.trainable_weights))
+print("weights changed by one optimizer step:", changed(before, layer))
+
+# %% [markdown]
+# The forward pass computed outputs and left the kernel and bias untouched; the optimizer step,
+# using gradients that contain relu's derivative, moved them.
+#
+# **"More layers are always better."** Depth helps only when the network can be trained and
+# when the data supports it. Each sigmoid layer multiplies the backward signal by at most 0.25,
+# so through `L` sigmoid layers the gradient can shrink by `0.25^L`:
+
+# %%
+for depth in [1, 5, 10, 20]:
+    print(f"{depth:2d} sigmoid layers: gradient factor at most {0.25**depth:.1e}")
+
+# %% [markdown]
+# Twenty sigmoid layers can scale the gradient down by a factor of a trillion; the first layers
+# then barely learn. Even with well-behaved activations, a deeper network has more parameters
+# to overfit with. Notebook 07 measures vanishing and exploding gradients layer by layer, and
+# notebook 08 shows what extra capacity does on a small training set.
+#
+# ## Exercises
+#
+# ### Exercise 1 — a derivative by hand
+#
+# `silu(x) = x · sigmoid(x)` (also called swish) is a smooth rectifier used in many recent
+# networks. Write `silu_derivative(x)`, its derivative, elementwise for a NumPy array `x`.
+# Use `sigmoid'(x) = sigmoid(x)·(1 − sigmoid(x))`. (You can compare your result with the
+# companion's `activations.silu.derivative(x)` yourself.)
+
+
+# %% tags=["exercise", "q1"]
+def silu_derivative(x):
+    return ...  # your code here
+
+
+# %%
+ex.q1.check(silu_derivative)
+# ex.q1.hint()
+# ex.q1.solution()
+
+# %% [markdown]
+# ### Exercise 2 — a softmax that survives large logits
+#
+# Write `stable_softmax(z)`: the softmax over the **last** axis of `z` (each row of a 2-D `z` is
+# one sample and must sum to 1), which returns finite numbers for logits like `[1000, 1001, 1002]`
+# or rows as different as `[-1000, 0, 1000]`, without NumPy overflow warnings.
+
+
+# %% tags=["exercise", "q2"]
+def stable_softmax(z):
+    return ...  # your code here
+
+
+# %%
+ex.q2.check(stable_softmax)
+# ex.q2.hint()
+# ex.q2.solution()
+
+# %% [markdown]
+# ### Exercise 3 — a sigmoid that never overflows
+#
+# Write `stable_sigmoid(x)`, elementwise `1 / (1 + exp(−x))`, that gives `0` for `x = −1000` and
+# `1` for `x = 1000` without any `exp` overflowing (NumPy must not warn). Note that `np.where`
+# evaluates *both* of its branches for every element.
+
+
+# %% tags=["exercise", "q3"]
+def stable_sigmoid(x):
+    return ...  # your code here
+
+
+# %%
+ex.q3.check(stable_sigmoid)
+# ex.q3.hint()
+# ex.q3.solution()
+
+# %% [markdown]
+# ### Exercise 4 — output activation and loss
+#
+# For each task in `ex.TASKS` (printed below), choose the output layer's activation (one of
+# `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`, `"softmax"`) and the loss (one of
+# `"mean_squared_error"`, `"binary_crossentropy"`, `"categorical_crossentropy"`,
+# `"sparse_categorical_crossentropy"`), assuming the loss reads probabilities
+# (`from_logits=False`).
+
+# %%
+for task, description in ex.TASKS.items():
+    print(f"{task:12s} {description}")
+
+# %% tags=["exercise", "q4"]
+choices = {
+    "temperature": (..., ...),  # (activation, loss)
+    "spam": (..., ...),
+    "garment": (..., ...),
+    "tags": (..., ...),
+}
+
+# %%
+ex.q4.check(choices)
+# ex.q4.hint()
+# ex.q4.solution()
+
+# %% [markdown]
+# ## Key points
+#
+# - Activations break the linearity of stacked layers. Rectifiers (relu and its variants) pass
+#   gradients with derivative 1 for positive inputs; squashing functions (sigmoid, tanh)
+#   saturate, and the sigmoid's derivative is at most 0.25.
+# - The companion's activations equal Keras's (float64 to ~1e-16, or ~1e-8 where TensorFlow
+#   keeps constants in float32), and their derivatives equal `tf.GradientTape`'s.
+# - Keras 3 details: `hard_sigmoid` is `relu6(x + 3) / 6`; `leaky_relu`'s default slope is 0.2
+#   but the `LeakyReLU` layer's is 0.3; `activations.gelu` is exact, `ops.gelu` approximate.
+# - Stable formulas subtract the maximum (softmax), use `exp(−|x|)` (sigmoid) and compute logs
+#   directly from logits (`log_softmax`, `log_sigmoid`, `from_logits=True`).
+# - Choose the output activation with the loss; never apply softmax twice.
+# - An activation never changes weights (the optimizer does), and more layers are not
+#   automatically better.

@@ -1,0 +1,538 @@
+# %% [markdown]
+# # 03 · Backpropagation through a dense layer
+#
+# **Questions**
+#
+# - How does a dense layer turn "how the loss changes with my output" into gradients for its
+#   weights, its bias and its input?
+# - How can I be sure that a hand-written gradient is right?
+# - Do my NumPy gradients match what TensorFlow computes?
+#
+# **Objectives** — after this notebook you will be able to:
+#
+# - derive `dW = xᵀ·δ`, `db = Σδ` and `dx = δ·Wᵀ` with `δ = grad_out ⊙ f'(z)`, and use the
+#   shapes to put every transpose in the right place;
+# - implement the backward pass of a dense layer in NumPy, step by step;
+# - check a gradient with centred differences and read the relative error (CS231n's thresholds),
+#   knowing why a check in float32 misleads;
+# - compare your gradients with `tf.GradientTape` and print how far apart they are;
+# - use the combined softmax + cross-entropy gradient `(p − y) / N`, and say why Keras computes
+#   it from the logits.
+#
+# **Prerequisites**: notebook 01 (the forward pass `x @ W + b`), notebook 02 (activations and
+# their derivatives); the chain rule from calculus.
+#
+# **Time**: teaching 35 min · exercises 30 min
+
+# %% tags=["setup"]
+# Setup: on Colab, install the companion package (TensorFlow is already there and is not
+# reinstalled); everywhere, quiet and repeatable TensorFlow. Run this cell first.
+import subprocess
+import sys
+
+COURSE_PACKAGE = "dl-course-companion @ git+https://github.com/dl-course/dense-activations"
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE], check=True)
+from companion.utils import setup_notebook
+
+setup_notebook()
+
+# %%
+# %matplotlib inline
+import keras
+import numpy as np
+import tensorflow as tf
+
+from companion import activations, gradcheck, layers, losses, plots
+from companion.exercises import nb03 as ex
+
+
+def max_diff(a, b):
+    """Largest absolute difference between two arrays (NumPy arrays or tensors)."""
+    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+
+
+def compare(label, a, b, bound):
+    """Print whether two results agree within ``bound``.
+
+    The bound is printed rather than the exact difference: the last bits of a sum depend on the
+    order in which a library adds, which differs between NumPy, TensorFlow and CPUs.
+    """
+    print(f"max |{label}| < {bound:.0e}: {max_diff(a, b) < bound}")
+
+
+# %% [markdown]
+# ## 1. The forward pass we want to differentiate
+#
+# A dense layer with activation `f` computes, for a batch `x` of `N` samples,
+#
+# `z = x @ W + b` (the pre-activation) and `y = f(z)` (the output).
+#
+# Training needs the gradient of the loss `L` with respect to `W` and `b`, and, so that the
+# layers *before* this one can learn too, with respect to `x`. **Backpropagation** gets them
+# with the chain rule, one layer at a time, starting from the loss and walking back.
+#
+# The layer never sees the loss itself. What reaches it from the layers after it is
+# `grad_out = ∂L/∂y`, one number per output, of the same shape as `y`. To study one layer in
+# isolation we use a loss that makes `grad_out` a fixed array `G` that we choose:
+# `L = Σ y ⊙ G`, whose derivative with respect to `y` is exactly `G`. We use float64 throughout
+# the derivations, so that rounding does not get in the way.
+
+# %%
+rng = np.random.default_rng(0)
+x = rng.normal(size=(4, 3))  # a batch of N = 4 samples with 3 features
+W = rng.normal(scale=0.5, size=(3, 2))  # kernel (in = 3, units = 2), Keras's layout
+b = rng.normal(scale=0.1, size=2)  # one bias per unit
+G = rng.normal(size=(4, 2))  # grad_out = dL/dy, what the rest of the network sends back
+
+
+def loss_fn(x, W, b):
+    """L = sum(tanh(x @ W + b) * G): a stand-in for 'the rest of the network'."""
+    return float(np.sum(np.tanh(x @ W + b) * G))
+
+
+z = x @ W + b
+print("x", x.shape, "@ W", W.shape, "+ b", b.shape, "-> z and y", z.shape)
+print(f"L = {loss_fn(x, W, b):.6f}")
+
+# %% [markdown]
+# ## 2. Deriving the three gradients
+#
+# Write the forward pass element by element: `z[n, j] = Σᵢ x[n, i] · W[i, j] + b[j]` and
+# `y[n, j] = f(z[n, j])`.
+#
+# **Step 1, through the activation.** `y[n, j]` depends on `z[n, j]` only, so
+#
+# `δ[n, j] = ∂L/∂z[n, j] = ∂L/∂y[n, j] · f'(z[n, j])`, that is **`δ = grad_out ⊙ f'(z)`**
+#
+# (⊙ is the elementwise product). For `tanh`, `f'(z) = 1 − tanh(z)²`.
+#
+# **Step 2, the weights.** `W[i, j]` appears in `z[n, j]` for every sample `n`, multiplied by
+# `x[n, i]`; the chain rule adds up the contributions:
+#
+# `∂L/∂W[i, j] = Σₙ δ[n, j] · x[n, i]`, that is **`dW = xᵀ · δ`**.
+#
+# **Step 3, the bias.** `b[j]` is added to `z[n, j]` for every `n` with slope 1:
+# **`db = Σₙ δ[n, :]`**, the sum over the batch.
+#
+# **Step 4, the input.** `x[n, i]` feeds every unit `j` through `W[i, j]`:
+#
+# `∂L/∂x[n, i] = Σⱼ δ[n, j] · W[i, j]`, that is **`dx = δ · Wᵀ`**.
+#
+# You do not need to remember where the transposes go: the shapes decide. Each gradient has the
+# shape of what it differentiates, and there is only one way to get it from the pieces:
+#
+# | gradient | shape | built from | product |
+# |---|---|---|---|
+# | `dW` | `(in, units)` | `x (N, in)`, `δ (N, units)` | `xᵀ @ δ` |
+# | `db` | `(units,)` | `δ (N, units)` | sum over axis 0 |
+# | `dx` | `(N, in)` | `δ (N, units)`, `W (in, units)` | `δ @ Wᵀ` |
+#
+# The same four lines in NumPy:
+
+# %%
+delta = G * (1 - np.tanh(z) ** 2)  # dL/dz = dL/dy * tanh'(z)
+dW = x.T @ delta  # (3, 4) @ (4, 2) -> (3, 2), like W
+db = delta.sum(axis=0)  # (2,), like b
+dx = delta @ W.T  # (4, 2) @ (2, 3) -> (4, 3), like x
+for name, grad, var in [("dW", dW, W), ("db", db, b), ("dx", dx, x)]:
+    print(f"{name}: shape {grad.shape}, the shape of its variable: {grad.shape == var.shape}")
+print("dW =\n", dW.round(4))
+
+# %% [markdown]
+# Each gradient has its variable's shape, so one step of gradient descent, `W -= lr * dW`, is
+# well defined. Note that `db` and `dW` *sum* over the batch: if the loss is a batch mean, the
+# `1/N` is already inside `grad_out`, and the layer must not divide again.
+#
+# ## 3. Checking a gradient numerically
+#
+# A backward pass can be wrong and still run: a missing transpose on a square matrix, a
+# forgotten `f'(z)`, a sum over the wrong axis. The remedy is to compare with a gradient computed
+# from the definition of the derivative. The **centred difference**
+#
+# `∂L/∂w ≈ (L(w + h) − L(w − h)) / (2h)`
+#
+# is accurate to `O(h²)` (the `h²` term of the Taylor series cancels between the two sides),
+# much better than the one-sided `(L(w + h) − L(w)) / h`, which is only `O(h)`. Here it is for
+# one entry of the kernel:
+
+# %%
+h = 1e-5
+W_plus, W_minus = W.copy(), W.copy()
+W_plus[0, 1] += h
+W_minus[0, 1] -= h
+slope = (loss_fn(x, W_plus, b) - loss_fn(x, W_minus, b)) / (2 * h)
+print(f"centred difference: {slope:.7f}")
+print(f"analytic dW[0, 1]:  {dW[0, 1]:.7f}")
+
+# %% [markdown]
+# They agree to 7 decimals. `companion.gradcheck.numerical_gradient(f, w)` does the same for
+# every entry of `w` (two evaluations of `f` each, so keep the arrays small), and
+# `gradcheck.rel_error(a, b)` measures the disagreement as a **relative** error,
+# `max |a − b| / (|a| + |b|)`. Relative, because an absolute difference of 1e-6 is negligible
+# for a gradient of size 10 and huge for one of size 1e-6.
+#
+# How to read it (CS231n's rule of thumb, for float64; `gradcheck.verdict` applies it):
+#
+# | relative error | verdict |
+# |---|---|
+# | ≤ 1e-7 | right |
+# | 1e-7 … 1e-4 | fine with kinks (relu: a step across 0 spoils it), suspicious if smooth (tanh) |
+# | 1e-4 … 1e-2 | suspicious: probably a bug |
+# | > 1e-2 | wrong |
+
+# %%
+numeric = {
+    "dW": gradcheck.numerical_gradient(lambda W_: loss_fn(x, W_, b), W),
+    "db": gradcheck.numerical_gradient(lambda b_: loss_fn(x, W, b_), b),
+    "dx": gradcheck.numerical_gradient(lambda x_: loss_fn(x_, W, b), x),
+}
+analytic = {"dW": dW, "db": db, "dx": dx}
+errors = {name: gradcheck.rel_error(analytic[name], numeric[name]) for name in analytic}
+for name, err in errors.items():
+    print(f"{name}: relative error <= 1e-7: {err <= 1e-7} -> {gradcheck.verdict(err)}")
+
+# %% [markdown]
+# All three gradients are right. The exact errors are rounding noise, between about 1e-11 and
+# 1e-9; their digits depend on the CPU, so the next cell's output is not compared when the
+# course's tests re-run this notebook.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Rounding noise (1e-11 to 1e-9): the digits change with the CPU's vector instructions.
+print({name: f"{err:.0e}" for name, err in errors.items()})
+
+# %% [markdown]
+# ## 4. float32 versus float64: why a correct gradient can fail the check
+#
+# Keras computes in float32 by default, which keeps about 7 significant digits against
+# float64's 16. The centred difference divides a small difference of two losses by `2h`, so
+# the rounding error of the loss, about `eps · |L|`, is magnified by `1/h`. Two errors pull in
+# opposite directions: truncation, `∝ h²`, wants a small `h`; rounding, `∝ eps / h`, wants a
+# large one. Let us sweep `h` for the same layer computed in both precisions.
+
+# %%
+x32, W32, b32, G32 = (a.astype(np.float32) for a in (x, W, b, G))
+
+
+def loss32(W_):
+    """The same loss, computed in float32 as Keras computes by default."""
+    return float(np.sum(np.tanh(x32 @ W_.astype(np.float32) + b32) * G32))
+
+
+dW32 = x32.T @ (G32 * (1 - np.tanh(x32 @ W32 + b32) ** 2))
+steps = 10.0 ** -np.arange(1, 10)  # h = 1e-1 ... 1e-9
+err64 = [gradcheck.rel_error(dW, gradcheck.numerical_gradient(
+    lambda W_: loss_fn(x, W_, b), W, h=s)) for s in steps]  # fmt: skip
+err32 = [gradcheck.rel_error(dW32, gradcheck.numerical_gradient(loss32, W32, h=s)) for s in steps]
+
+# %%
+fig, ax = plots.new_figure(figsize=(6, 3.4))
+ax.loglog(steps, err64, "o-", label="float64")
+ax.loglog(steps, err32, "s--", label="float32")
+for level, text in [(1e-7, "right below 1e-7"), (1e-2, "wrong above 1e-2")]:
+    ax.axhline(level, color="grey", lw=0.8, ls=":")
+    ax.text(2e-9, level * 1.6, text, fontsize=8, color="grey")
+ax.set(xlabel="step h", ylabel="relative error of dW", ylim=(1e-12, 3))
+ax.set_title("Gradient check: the same correct gradient in two precisions")
+ax.legend(loc="lower left")
+fig
+
+# %% [markdown]
+# Read the float64 curve from the right: for large `h` the error falls like `h²` (two decades
+# per decade), reaches about 1e-10 near `h = 1e-5`, then rises again like `1/h` as rounding
+# takes over. The float32 curve has the same V, shifted up: its best value, near `h = 1e-2`, is
+# about 1e-4, "suspicious"; at the usual `h = 1e-5` it is near 1e-2, on the border of "wrong",
+# and at `h = 1e-6` plainly wrong, for a gradient that is perfectly right. The printed checks
+# below restate the figure.
+
+# %%
+at_1e5 = list(steps).index(1e-5)
+print("float64: best error < 1e-9:", min(err64) < 1e-9)
+print("float32: best error > 1e-6:", min(err32) > 1e-6)
+print("float32 at h = 1e-5 looks wrong (> 1e-3):", err32[at_1e5] > 1e-3)
+
+# %% [markdown]
+# The lesson: **run gradient checks in float64**. That is why
+# `gradcheck.check_layer_gradients` refuses a float32 layer, and why the layers below are built
+# with `dtype="float64"`.
+#
+# ## 5. The companion's `Dense.backward`
+#
+# `companion.layers.Dense` implements the same lines as section 2 (open `companion/layers.py`:
+# `backward` sits right under the forward pass). Its contract mirrors Keras's weight order:
+# `dx = layer.backward(grad_out)` returns the gradient for the input and stores
+# `layer.grads = [dkernel, dbias]`.
+
+# %%
+dense = layers.Dense(2, activation="tanh", dtype="float64", name="dense_tanh")
+dense.build((None, 3))
+dense.set_weights([W, b])
+dense(x)  # the forward pass caches x and z for backward
+dx_c = dense.backward(G)
+dW_c, db_c = dense.grads
+compare("companion dW - step-by-step dW", dW_c, dW, 1e-12)
+compare("companion db - step-by-step db", db_c, db, 1e-12)
+compare("companion dx - step-by-step dx", dx_c, dx, 1e-12)
+
+# %% [markdown]
+# The same numbers as our four lines. `gradcheck.check_layer_gradients(layer, x)` runs the whole
+# numerical check on a layer in one call, for its input and every weight, with a random
+# `grad_out`:
+
+# %%
+for name, err in gradcheck.check_layer_gradients(dense, x).items():
+    print(f"{name:>6}: {gradcheck.verdict(err)}")
+
+# %% [markdown]
+# ## 6. The same gradients from TensorFlow
+#
+# TensorFlow computes gradients by *automatic differentiation*: `tf.GradientTape` records the
+# operations of the forward pass and replays their backward rules. It is backpropagation done by
+# the framework, so it must give our numbers. A Keras `Dense` in float64 with the same weights:
+
+# %%
+keras_dense = keras.layers.Dense(2, activation="tanh", dtype="float64", name="keras_tanh")
+keras_dense.build((None, 3))
+keras_dense.set_weights([W, b])
+x_tf = tf.constant(x)
+with tf.GradientTape() as tape:
+    tape.watch(x_tf)  # x is a constant, not a weight: ask the tape to follow it too
+    loss_tf = tf.reduce_sum(keras_dense(x_tf) * G)
+dW_tf, db_tf, dx_tf = tape.gradient(loss_tf, [keras_dense.kernel, keras_dense.bias, x_tf])
+compare("companion dW - tf dW", dW_c, dW_tf, 1e-12)
+compare("companion db - tf db", db_c, db_tf, 1e-12)
+compare("companion dx - tf dx", dx_c, dx_tf, 1e-12)
+
+# %% [markdown]
+# Agreement to float64 rounding (the differences are around 1e-16; TensorFlow adds the products
+# in a different order than NumPy, so they are not exactly zero).
+#
+# ## 7. Backpropagation through two layers
+#
+# In a network, the `dx` of one layer is the `grad_out` of the layer before it. So the backward
+# pass runs the layers in reverse order, each handing its `dx` down. Two companion layers, a
+# mean squared error loss, and the chain:
+
+# %%
+rng = np.random.default_rng(1)
+x2, y2 = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+hidden = layers.Dense(4, activation="relu", dtype="float64", seed=1, name="hidden")
+out = layers.Dense(2, dtype="float64", seed=2, name="out")
+mse = losses.MeanSquaredError()
+y_pred = out(hidden(x2))
+g = mse.backward(y2, y_pred)  # dL/dy_pred (the 1/N of the mean is in here)
+g = out.backward(g)  # dL/dh; out.grads = [dkernel, dbias]
+g = hidden.backward(g)  # dL/dx; hidden.grads = [dkernel, dbias]
+print(f"loss = {mse(y2, y_pred):.6f}")
+
+# %% [markdown]
+# The Keras twin: the same layers in a float64 `Sequential`, the same weights, and the tape
+# around the Keras loss (`dtype="float64"`, as Keras losses otherwise compute in float32).
+
+# %%
+twin = keras.Sequential(
+    [
+        keras.Input(shape=(3,), dtype="float64"),
+        keras.layers.Dense(4, activation="relu", dtype="float64", name="hidden"),
+        keras.layers.Dense(2, dtype="float64", name="out"),
+    ]
+)
+twin.set_weights(hidden.get_weights() + out.get_weights())
+with tf.GradientTape() as tape:
+    twin_loss = keras.losses.MeanSquaredError(dtype="float64")(y2, twin(x2))
+twin_grads = tape.gradient(twin_loss, twin.trainable_variables)
+names = ["hidden kernel", "hidden bias", "out kernel", "out bias"]
+for name, ours, theirs in zip(names, hidden.grads + out.grads, twin_grads):
+    compare(f"{name}: companion - tf", ours, theirs, 1e-12)
+
+# %% [markdown]
+# Every weight's gradient matches, the first layer's included: its gradient went through the
+# second layer's `backward` and the relu's derivative on the way.
+#
+# ## 8. Softmax + cross-entropy: the gradient `(p − y) / N`
+#
+# For classification the last layer usually has a softmax and the loss is the categorical
+# cross-entropy, `L = −(1/N) Σₙ Σₖ y[n, k] · log p[n, k]` with `p = softmax(z)` and one-hot
+# labels `y`. Going through `∂L/∂p` and then the softmax's Jacobian works, but the two combine
+# into something much simpler. With `log p[n, k] = z[n, k] − log Σₘ exp(z[n, m])`:
+#
+# `∂ log p[n, k] / ∂z[n, j] = [k = j] − p[n, j]`, so
+# `∂L/∂z[n, j] = −(1/N) Σₖ y[n, k] ([k = j] − p[n, j]) = (p[n, j] − y[n, j]) / N`,
+#
+# because the one-hot `y[n, :]` sums to 1. The gradient is the prediction minus the target,
+# divided by the batch size. Four ways to compute it:
+
+# %%
+logits = rng.normal(size=(5, 4))
+y_onehot = np.eye(4)[[0, 3, 1, 1, 2]]
+p = activations.softmax(logits)
+by_formula = (p - y_onehot) / len(logits)
+cce = losses.CategoricalCrossentropy()  # scores probabilities
+by_chain = activations.softmax.backward(logits, cce.backward(y_onehot, p))
+cce_logits = losses.CategoricalCrossentropy(from_logits=True)  # scores logits
+by_logits = cce_logits.backward(y_onehot, logits)
+z_tf = tf.constant(logits)
+with tf.GradientTape() as tape:
+    tape.watch(z_tf)
+    keras_cce = keras.losses.CategoricalCrossentropy(from_logits=True, dtype="float64")
+    loss_tf = keras_cce(y_onehot, z_tf)
+by_tf = tape.gradient(loss_tf, z_tf)
+compare("chain rule - (p - y)/N", by_chain, by_formula, 1e-12)
+compare("companion from_logits - (p - y)/N", by_logits, by_formula, 1e-12)
+compare("tf from_logits - (p - y)/N", by_tf, by_formula, 1e-12)
+
+# %% [markdown]
+# All four agree. The short form is not only faster; it also survives where the long way
+# breaks down. Take a network that is **confidently wrong**: logits `[1000, 0, −1000]`, true
+# class 1. In float64, `exp(−1000)` is exactly 0, so `p = [1, 0, 0]`; the loss clips
+# probabilities to `[1e-7, 1 − 1e-7]` before the logarithm, and the gradient of a clip is zero
+# outside that range.
+
+# %%
+z_bad = np.array([[1000.0, 0.0, -1000.0]])  # very sure of class 0 ...
+y_bad = np.array([[0.0, 1.0, 0.0]])  # ... but the answer is class 1
+p_bad = activations.softmax(z_bad)
+print("p =", p_bad)
+print(f"loss via probabilities: {cce(y_bad, p_bad):.2f}")
+print(f"loss from the logits:   {cce_logits(y_bad, z_bad):.2f}")
+print(
+    "gradient via probabilities:", activations.softmax.backward(z_bad, cce.backward(y_bad, p_bad))
+)
+print("gradient from the logits:  ", cce_logits.backward(y_bad, z_bad))
+
+# %% [markdown]
+# Through the probabilities, the worst mistake produces a **zero** gradient: the network would
+# never learn from it. From the logits, the gradient is `p − y = [1, −1, 0]`: push class 0 down,
+# class 1 up. This is why Keras recommends `from_logits=True` (a linear last layer and
+# `CategoricalCrossentropy(from_logits=True)`), and why, when a model does end in a softmax,
+# Keras's TensorFlow backend quietly scores the loss from the logits underneath it.
+#
+# ## Exercises
+#
+# ### Exercise 1 — the backward pass of a tanh dense layer
+#
+# Write `dense_backward(x, kernel, bias, grad_output)` for the layer `y = tanh(x @ kernel +
+# bias)`. Return the tuple `(d_kernel, d_bias, d_x)`. The check tries several shapes, so a
+# transpose in the wrong place will show.
+
+
+# %% tags=["exercise", "q1"]
+def dense_backward(x, kernel, bias, grad_output):
+    ...  # your code here: delta, then the three gradients
+    return ...
+
+
+# %%
+ex.q1.check(dense_backward)
+# ex.q1.hint()
+# ex.q1.solution()
+
+# %% [markdown]
+# ### Exercise 2 — a numerical gradient
+#
+# Write `numerical_gradient(f, x, h=1e-5)`: for every entry `x[i]` (of an array of any shape),
+# the centred difference `(f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h)`, where `f` returns one number.
+# When your function returns, `x` must hold its original values again.
+
+
+# %% tags=["exercise", "q2"]
+def numerical_gradient(f, x, h=1e-5):
+    return ...  # your code here
+
+
+# %%
+ex.q2.check(numerical_gradient)
+# ex.q2.hint()
+# ex.q2.solution()
+
+# %% [markdown]
+# ### Exercise 3 — find the bug
+#
+# `buggy_mlp_backward` computes the gradients of `L = Σ y ⊙ grad_output` for a two-layer network
+# `y = relu(x @ W1 + b1) @ W2 + b2`. One line is wrong, yet it runs without an error on the
+# shapes below. Use the gradient check in the next cell to find which gradients are wrong, then
+# decide which line is to blame.
+
+
+# %%
+def buggy_mlp_backward(x, W1, b1, W2, b2, grad_output):
+    z1 = x @ W1 + b1
+    h = np.maximum(z1, 0.0)
+    d_W2 = h.T @ grad_output
+    d_b2 = grad_output.sum(axis=0)
+    d_h = grad_output @ W2
+    d_z1 = d_h * (z1 > 0)
+    d_W1 = x.T @ d_z1
+    d_b1 = d_z1.sum(axis=0)
+    return d_W1, d_b1, d_W2, d_b2
+
+
+# %%
+rng = np.random.default_rng(3)
+xq, Gq = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+params = {
+    "W1": rng.normal(scale=0.8, size=(4, 3)),
+    "b1": rng.normal(scale=0.2, size=3),
+    "W2": rng.normal(scale=0.8, size=(3, 3)),  # square: the buggy line runs without an error
+    "b2": rng.normal(scale=0.2, size=3),
+}
+
+
+def mlp_loss(W1, b1, W2, b2):
+    return float(np.sum((np.maximum(xq @ W1 + b1, 0.0) @ W2 + b2) * Gq))
+
+
+grads = dict(zip(params, buggy_mlp_backward(xq, *params.values(), Gq)))
+for name, value in params.items():
+    f = lambda v, name=name: mlp_loss(**{**params, name: v})
+    err = gradcheck.rel_error(grads[name], gradcheck.numerical_gradient(f, value))
+    print(f"d_{name}: {gradcheck.verdict(err, kinks=True)}")
+
+# %% [markdown]
+# Write the fixed version, `mlp_backward(x, W1, b1, W2, b2, grad_output)`, returning
+# `(d_W1, d_b1, d_W2, d_b2)`. The check also tries shapes where `W2` is not square.
+
+
+# %% tags=["exercise", "q3"]
+def mlp_backward(x, W1, b1, W2, b2, grad_output):
+    return ...  # your code here: start from buggy_mlp_backward and fix one line
+
+
+# %%
+ex.q3.check(mlp_backward)
+# ex.q3.hint()
+# ex.q3.solution()
+
+# %% [markdown]
+# ### Exercise 4 — the softmax + cross-entropy gradient
+#
+# Write `softmax_crossentropy_grad(logits, y_true)`: the gradient of the mean categorical
+# cross-entropy of `softmax(logits)` with respect to the logits, for one-hot `y_true` of the
+# same shape `(N, classes)`. It must work for logits of ±1000 too (compute the softmax stably).
+
+
+# %% tags=["exercise", "q4"]
+def softmax_crossentropy_grad(logits, y_true):
+    return ...  # your code here
+
+
+# %%
+ex.q4.check(softmax_crossentropy_grad)
+# ex.q4.hint()
+# ex.q4.solution()
+
+# %% [markdown]
+# ## Key points
+#
+# - A dense layer's backward pass is four lines: `δ = grad_out ⊙ f'(z)`, `dW = xᵀ·δ`,
+#   `db = Σₙ δ`, `dx = δ·Wᵀ`. Each gradient has its variable's shape, and the shapes tell you
+#   where the transposes go.
+# - Backpropagation chains layers in reverse: each layer's `dx` is the previous layer's
+#   `grad_out`.
+# - Check gradients with centred differences and the relative error: ≤ 1e-7 right, > 1e-2 wrong,
+#   in between a closer look (kinks excuse up to ~1e-4). Check in **float64**: in float32,
+#   rounding alone makes a correct gradient look suspicious or wrong.
+# - The companion's `Dense.backward` and `tf.GradientTape` agree to float64 rounding (~1e-16).
+# - Softmax + cross-entropy combine to `(p − y) / N`. Computing it from the logits
+#   (`from_logits=True`) is simpler and stays correct where probabilities underflow.

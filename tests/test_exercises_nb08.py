@@ -1,0 +1,276 @@
+"""The checks of notebook 08's exercises: right answers pass, blanks and typical mistakes don't."""
+
+import numpy as np
+import pytest
+
+from companion.exercises import nb08
+from companion.exercises.core import CORRECT, NOT_ATTEMPTED, NOT_YET
+
+
+@pytest.fixture(autouse=True)
+def _keras_loaded(keras):
+    """q3 and q4 build Keras objects; load Keras once with the quiet test settings."""
+    return keras
+
+
+@pytest.mark.parametrize("q", nb08.QUESTIONS, ids=lambda q: q.name)
+def test_reference_solution_is_correct(q):
+    status, message = q.evaluate_solution()
+    assert status == CORRECT, message
+
+
+@pytest.mark.parametrize("q", nb08.QUESTIONS, ids=lambda q: q.name)
+def test_blank_answer_is_not_attempted(q):
+    assert q.evaluate(...)[0] == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("q", nb08.QUESTIONS, ids=lambda q: q.name)
+def test_function_returning_ellipsis_is_not_attempted(q):
+    def blank(*args):
+        return ...
+
+    assert q.evaluate(blank)[0] == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("q", nb08.QUESTIONS, ids=lambda q: q.name)
+def test_exception_in_learner_code_is_reported_kindly(q):
+    def broken(*args):
+        return {}["missing"]
+
+    status, message = q.evaluate(broken)
+    assert status == NOT_YET
+    assert "KeyError" in message
+    assert "Traceback" not in message and "checker itself failed" not in message
+
+
+def _not_yet(q, answer, *fragments):
+    status, message = q.evaluate(answer)
+    assert status == NOT_YET, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+# --- q1: L2 penalty ----------------------------------------------------------------------------
+
+
+def test_q1_reference_matches_keras(keras):
+    for weights, l2 in nb08._l2_cases():
+        theirs = sum(float(keras.regularizers.L2(l2)(w)) for w in weights)
+        # Keras keeps the factor in float32 (0.01 -> 0.0099999998) and sums in the weights'
+        # dtype: ~1e-7 relative for factors float32 cannot represent exactly.
+        assert nb08._l2_ref(weights, l2) == pytest.approx(theirs, rel=1e-6)
+
+
+def test_q1_half_factor():
+    _not_yet(nb08.q1, lambda ws, l2: 0.5 * l2 * sum(np.sum(w**2) for w in ws), "1/2")
+
+
+def test_q1_norm_not_squared():
+    def l2_penalty(ws, l2):
+        return l2 * np.sqrt(sum(np.sum(w**2) for w in ws))
+
+    _not_yet(nb08.q1, l2_penalty, "square root")
+
+
+def test_q1_l1():
+    _not_yet(nb08.q1, lambda ws, l2: l2 * sum(np.sum(np.abs(w)) for w in ws), "L1")
+
+
+def test_q1_first_array_only():
+    _not_yet(nb08.q1, lambda ws, l2: l2 * np.sum(ws[0] ** 2), "every array")
+
+
+def test_q1_square_of_sum():
+    _not_yet(nb08.q1, lambda ws, l2: l2 * sum(np.sum(w) ** 2 for w in ws), "square each weight")
+
+
+def test_q1_array_instead_of_number():
+    _not_yet(nb08.q1, lambda ws, l2: [l2 * np.sum(w**2) for w in ws], "one number")
+
+
+# --- q2: inverted dropout ----------------------------------------------------------------------
+
+
+def test_q2_reference_has_keras_dropout_statistics(keras):
+    """Same dropped fraction (within sampling noise) and the same scaling as Keras's layer."""
+    x = np.ones((400, 500), dtype="float32")
+    ns = {"np": np}
+    exec(nb08.q2.solution_source, ns)
+    ours = ns["dropout"](x, 0.3, np.random.default_rng(0))
+    theirs = np.asarray(keras.layers.Dropout(0.3, seed=0)(x, training=True))
+    # 200,000 Bernoulli draws: the dropped fraction has std sqrt(0.3 * 0.7 / 2e5) = 0.001.
+    assert abs((ours == 0).mean() - (theirs == 0).mean()) < 0.01
+    np.testing.assert_allclose(np.unique(ours), np.unique(theirs), rtol=1e-6)
+
+
+def test_q2_no_scaling():
+    _not_yet(nb08.q2, lambda x, rate, rng: x * (rng.random(x.shape) >= rate), "1 / (1 - rate)")
+
+
+def test_q2_multiplied_by_keep_probability():
+    def dropout(x, rate, rng):
+        return x * (rng.random(x.shape) >= rate) * (1 - rate)
+
+    _not_yet(nb08.q2, dropout, "divide by it instead")
+
+
+def test_q2_keeps_with_probability_rate():
+    def dropout(x, rate, rng):
+        return x * (rng.random(x.shape) < rate) / (1 - rate)
+
+    _not_yet(nb08.q2, dropout, "DROPPED with probability rate")
+
+
+def test_q2_global_random_state():
+    def dropout(x, rate, rng):
+        fresh = np.random.default_rng()  # ignores the rng argument
+        return x * (fresh.random(x.shape) >= rate) / (1 - rate)
+
+    _not_yet(nb08.q2, dropout, "from the `rng` argument")
+
+
+def test_q2_returns_the_mask():
+    _not_yet(nb08.q2, lambda x, rate, rng: (rng.random(x.shape) >= rate) * 1.0, "neither")
+
+
+def test_q2_wrong_shape():
+    _not_yet(nb08.q2, lambda x, rate, rng: (x * (rng.random(x.shape) >= rate)).ravel(), "shape")
+
+
+# --- q3: early stopping ------------------------------------------------------------------------
+
+
+def test_q3_training_loss(keras):
+    def make_early_stopping():
+        return keras.callbacks.EarlyStopping(monitor="loss", patience=3, restore_best_weights=True)
+
+    _not_yet(nb08.q3, make_early_stopping, "training data")
+
+
+def test_q3_no_restore(keras):
+    _not_yet(
+        nb08.q3, lambda: keras.callbacks.EarlyStopping(patience=3), "restore_best_weights=True"
+    )
+
+
+def test_q3_patience_zero(keras):
+    def make_early_stopping():
+        return keras.callbacks.EarlyStopping(restore_best_weights=True)
+
+    _not_yet(nb08.q3, make_early_stopping, "noisy")
+
+
+def test_q3_patience_too_long(keras):
+    def make_early_stopping():
+        return keras.callbacks.EarlyStopping(patience=50, restore_best_weights=True)
+
+    _not_yet(nb08.q3, make_early_stopping, "rarely")
+
+
+def test_q3_wrong_mode(keras):
+    def make_early_stopping():
+        return keras.callbacks.EarlyStopping(patience=3, mode="max", restore_best_weights=True)
+
+    _not_yet(nb08.q3, make_early_stopping, "mode='min'")
+
+
+def test_q3_val_accuracy_is_accepted(keras):
+    def make_early_stopping():
+        return keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", patience=5, restore_best_weights=True
+        )
+
+    assert nb08.q3.evaluate(make_early_stopping)[0] == CORRECT
+
+
+def test_q3_the_class(keras):
+    _not_yet(nb08.q3, lambda: keras.callbacks.EarlyStopping, "instance")
+
+
+def test_q3_companion_callback_is_not_keras():
+    from companion import callbacks
+
+    def make_early_stopping():
+        return callbacks.EarlyStopping(patience=3, restore_best_weights=True)
+
+    _not_yet(nb08.q3, make_early_stopping, "keras.callbacks.EarlyStopping")
+
+
+# --- q4: a regularized model -------------------------------------------------------------------
+
+
+def _builder(keras, reg="l2", factor=1e-4, rate=0.5, bias_reg=False, head_reg=False):
+    def build_regularized_model():
+        regs = {
+            "l2": lambda: keras.regularizers.L2(factor),
+            "l1": lambda: keras.regularizers.L1(factor),
+            None: lambda: None,
+        }
+        return keras.Sequential(
+            [
+                keras.Input(shape=(784,)),
+                keras.layers.Dense(
+                    256,
+                    activation="relu",
+                    kernel_regularizer=regs[reg](),
+                    bias_regularizer=keras.regularizers.L2(factor) if bias_reg else None,
+                ),
+                keras.layers.Dropout(rate),
+                keras.layers.Dense(
+                    10,
+                    activation="softmax",
+                    kernel_regularizer=keras.regularizers.L2(factor) if head_reg else None,
+                ),
+            ]
+        )
+
+    return build_regularized_model
+
+
+def test_q4_no_regularizer(keras):
+    _not_yet(nb08.q4, _builder(keras, reg=None), "no kernel_regularizer")
+
+
+def test_q4_l1(keras):
+    _not_yet(nb08.q4, _builder(keras, reg="l1"), "L2 only")
+
+
+def test_q4_wrong_factor(keras):
+    _not_yet(nb08.q4, _builder(keras, factor=1e-3), "factor is 0.001")
+
+
+def test_q4_wrong_rate(keras):
+    _not_yet(nb08.q4, _builder(keras, rate=0.2), "rate is 0.2")
+
+
+def test_q4_bias_regularized(keras):
+    _not_yet(nb08.q4, _builder(keras, bias_reg=True), "bias_regularizer")
+
+
+def test_q4_head_regularized(keras):
+    _not_yet(nb08.q4, _builder(keras, head_reg=True), "hidden layer only")
+
+
+def test_q4_l1l2_with_only_l2_is_accepted(keras):
+    def build_regularized_model():
+        model = _builder(keras)()
+        model.layers[0].kernel_regularizer = keras.regularizers.L1L2(l2=1e-4)
+        return model
+
+    assert nb08.q4.evaluate(build_regularized_model)[0] == CORRECT
+
+
+def test_q4_missing_dropout(keras):
+    def build_regularized_model():
+        return keras.Sequential(
+            [
+                keras.Input(shape=(784,)),
+                keras.layers.Dense(
+                    256, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-4)
+                ),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+
+    _not_yet(nb08.q4, build_regularized_model, "['Dense', 'Dense']")

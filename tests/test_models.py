@@ -1,0 +1,574 @@
+"""companion.models.Sequential and companion.callbacks against Keras's models and callbacks."""
+
+import re
+
+import numpy as np
+import pytest
+
+from companion import callbacks, losses, models, optimizers, regularizers
+from companion.layers import Activation, Dense, Dropout, Flatten
+from companion.models import Sequential, from_keras
+
+
+@pytest.fixture
+def keras64(keras):
+    """Keras in float64 throughout (see tests/test_training_equivalence.py for why both the
+    floatx and the cached global dtype policy are set, and restored)."""
+    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    try:
+        yield keras
+    finally:
+        keras.config.set_floatx(previous_floatx)
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def _xy(n=40, features=12, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, features)), rng.integers(0, classes, size=n)
+
+
+def _keras_mlp(keras, dtype=None, seed=1, reg=None):
+    keras.utils.set_random_seed(seed)
+    kw = {} if dtype is None else {"dtype": dtype}
+    return keras.Sequential(
+        [
+            keras.Input((4, 3), **kw),
+            keras.layers.Flatten(**kw),
+            keras.layers.Dense(16, activation="relu", kernel_regularizer=reg, **kw),
+            keras.layers.Dropout(0.5, **kw),
+            keras.layers.Dense(8, activation="tanh", use_bias=False, **kw),
+            keras.layers.Dense(3, **kw),
+            keras.layers.Activation("softmax", **kw),
+        ],
+        name="mlp",
+    )
+
+
+# --- predict and structure ------------------------------------------------------------------------
+
+
+def test_predict_equals_keras_float64(keras64):
+    # keras64: Keras's predict casts NumPy inputs to floatx, whatever the layers' dtype.
+    km = _keras_mlp(keras64)
+    cm = from_keras(km)
+    x = np.random.default_rng(2).normal(size=(70, 4, 3))  # 70: batches of 32, 32 and 6
+    ours = cm.predict(x)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours, km.predict(x, verbose=0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(cm(x), ours, rtol=1e-15)  # __call__ = predict in one batch
+
+
+def test_predict_equals_keras_float32(keras):
+    """float32 on both sides: dot products of 12 and 16 terms summed in different orders
+    and softmax evaluated differently, each a few float32 ulps (6e-8); through three layers
+    that stays below 1e-5 relative, with 1e-7 absolute for probabilities near 0."""
+    km = _keras_mlp(keras)
+    cm = from_keras(km)
+    x = np.random.default_rng(3).normal(size=(20, 4, 3)).astype(np.float32)
+    ours = cm.predict(x)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, km.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+
+
+def test_from_keras_copies_configuration_and_weights(keras):
+    km = _keras_mlp(keras, dtype="float64", reg=keras.regularizers.L1L2(l1=0.25, l2=0.125))
+    cm = from_keras(km)
+    assert cm.name == "mlp"
+    assert [layer.name for layer in cm.layers] == [layer.name for layer in km.layers]
+    assert [type(layer) for layer in cm.layers] == [
+        Flatten,
+        Dense,
+        Dropout,
+        Dense,
+        Dense,
+        Activation,
+    ]
+    flat, d1, drop, d2, d3, act = cm.layers
+    assert d1.activation.__name__ == "relu" and d2.activation.__name__ == "tanh"
+    assert d3.activation.__name__ == "linear" and act.activation.__name__ == "softmax"
+    assert d2.use_bias is False and drop.rate == 0.5
+    assert d1.kernel.dtype == np.float64
+    assert d1.kernel_regularizer.l1 == 0.25 and d1.kernel_regularizer.l2 == 0.125
+    assert d2.kernel_regularizer is None
+    # Copies: changing the Keras model afterwards leaves ours alone.
+    before = cm.get_weights()
+    km.set_weights([np.zeros_like(w) for w in km.get_weights()])
+    for a, b in zip(cm.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_from_keras_functional_chain(keras):
+    inp = keras.Input((5,))
+    h = keras.layers.Dense(4, activation="elu", name="h")(inp)
+    out = keras.layers.Dense(2, activation="sigmoid", name="out")(h)
+    km = keras.Model(inp, out, name="chain")
+    cm = from_keras(km)
+    assert [layer.name for layer in cm.layers] == ["h", "out"]
+    x = np.random.default_rng(4).normal(size=(6, 5)).astype(np.float32)
+    # float32: 5- and 4-term sums, elu and sigmoid, each a few ulps: 1e-5 relative bound.
+    np.testing.assert_allclose(cm.predict(x), km.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+
+
+def test_from_keras_errors(keras):
+    conv = keras.Sequential([keras.Input((8, 1)), keras.layers.Conv1D(2, 3, name="my_conv")])
+    with pytest.raises(ValueError) as info:
+        from_keras(conv)
+    message = str(info.value)
+    assert "'my_conv'" in message and "Conv1D" in message
+    assert "Dense, Dropout, Activation, Flatten and InputLayer" in message
+
+    unbuilt = keras.Sequential([keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match=r"not built.*keras.Input\(shape\).*call it on a batch"):
+        from_keras(unbuilt)
+
+    inp = keras.Input((4,))
+    a = keras.layers.Dense(4, name="a")(inp)
+    b = keras.layers.Dense(4, name="b")(a)
+    skip = keras.layers.Add(name="skip")([a, b])
+    with pytest.raises(ValueError, match="single-chain"):
+        from_keras(keras.Model(inp, skip))
+
+    ortho = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(
+                2, name="o", kernel_regularizer=keras.regularizers.OrthogonalRegularizer()
+            ),
+        ]
+    )
+    with pytest.raises(ValueError, match="'o' uses the regularizer OrthogonalRegularizer.*L1, L2"):
+        from_keras(ortho)
+    with pytest.raises(TypeError, match="from_keras expects a keras.Model, but got Sequential"):
+        from_keras(Sequential())
+
+
+def test_summary_text_equals_keras(keras):
+    km = _keras_mlp(keras)
+    theirs, ours = [], []
+    km.summary(print_fn=lambda text, line_break=None: theirs.append(text))
+    assert from_keras(km).summary(print_fn=ours.append) is None
+    assert ours == theirs
+    assert "Layer (type)" in ours[0] and "Output Shape" in ours[0] and "Param #" in ours[0]
+    # Keras numbers names per session (dense, dense_1, ...), so match the pattern.
+    assert re.search(r"│ dense(_\d+)? \(Dense\) +│ \(None, 16\) +│ +208 │", ours[0])
+
+
+def test_summary_counts_and_unbuilt(keras, capsys):
+    model = Sequential([Dense(16, activation="relu", name="d1"), Dense(3, name="d2")], name="m")
+    model.summary()
+    text = capsys.readouterr().out
+    assert 'Model: "m"' in text and "?" in text and "0 (unbuilt)" in text
+    model.build((None, 8))
+    model.summary()
+    text = capsys.readouterr().out
+    assert "(None, 16)" in text and "144" in text and "51" in text
+    assert " Total params: 195 (780.00 B)" in text  # float32: 4 bytes each, as Keras
+    km = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16), keras.layers.Dense(3)])
+    assert model.count_params() == km.count_params() == 195
+    with pytest.raises(ValueError, match="count_params on model 'late', but it isn't built"):
+        Sequential([Dense(2)], name="late").count_params()
+
+
+def test_get_set_weights_flat_keras_order(keras):
+    km = _keras_mlp(keras, dtype="float64")
+    cm = from_keras(km)
+    assert [w.shape for w in cm.get_weights()] == [w.shape for w in km.get_weights()]
+    other = _keras_mlp(keras, dtype="float64", seed=5)
+    cm.set_weights(other.get_weights())
+    x = np.random.default_rng(6).normal(size=(5, 4, 3))
+    # Calling a float64 Keras model directly keeps float64 (predict would cast to floatx).
+    np.testing.assert_allclose(cm.predict(x), np.asarray(other(x)), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"expects 5 weight arrays.*but got 4"):
+        cm.set_weights(other.get_weights()[:4])
+    with pytest.raises(ValueError, match="not built yet"):
+        Sequential([Dense(2)]).set_weights([])
+
+
+def test_backward_matches_gradient_tape(keras, tf):
+    km = _keras_mlp(keras, dtype="float64")
+    cm = from_keras(km)
+    x = np.random.default_rng(7).normal(size=(5, 4, 3))
+    g = np.random.default_rng(8).normal(size=(5, 3))
+    out = cm(x)
+    dx = cm.backward(g)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        kout = km(xt, training=False)
+    want = tape.gradient(kout, [xt, *km.trainable_weights], output_gradients=tf.constant(g))
+    np.testing.assert_allclose(out, np.asarray(kout), rtol=1e-12)
+    np.testing.assert_allclose(dx, np.asarray(want[0]), rtol=1e-10, atol=1e-15)
+    ours = [g for layer in cm.layers for g in (layer.grads or [])]
+    assert len(ours) == len(want) - 1
+    for a, b in zip(ours, want[1:]):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-10, atol=1e-15)
+
+
+def test_add_and_layers():
+    model = Sequential(name="m2")
+    model.add(Dense(3, name="a"))
+    assert [layer.name for layer in model.layers] == ["a"]
+    model.layers.append("not a layer")  # a copy: the model is unchanged
+    assert len(model.layers) == 1
+    with pytest.raises(TypeError, match="expects a companion.layers.Layer, but got str"):
+        model.add("dense")
+    with pytest.raises(ValueError, match="unique names.*'a' is already in model 'm2'"):
+        model.add(Dense(2, name="a"))
+    model.build((None, 5))
+    model.add(Dense(2, name="b"))  # built on the current output, (None, 3)
+    assert model.layers[-1].kernel.shape == (3, 2)
+
+
+def test_add_keras_layer_hint(keras):
+    with pytest.raises(TypeError, match="looks like a Keras layer.*from_keras"):
+        Sequential().add(keras.layers.Dense(2))
+
+
+# --- compile / fit / evaluate ---------------------------------------------------------------------
+
+
+def _model(seed=0, dtype="float64"):
+    return Sequential(
+        [
+            Dense(8, activation="relu", seed=seed, dtype=dtype),
+            Dense(3, activation="softmax", seed=seed + 1, dtype=dtype),
+        ]
+    )
+
+
+def test_evaluate_matches_keras(keras64):
+    x, y = _xy()
+    km = keras64.Sequential(
+        [
+            keras64.Input((12,)),
+            keras64.layers.Dense(
+                8, activation="relu", kernel_regularizer=keras64.regularizers.L2(0.5)
+            ),
+            keras64.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    cm = from_keras(km)
+    for metrics in (None, ["accuracy"]):
+        km.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=metrics)
+        cm.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=metrics)
+        theirs = km.evaluate(x, y, batch_size=16, verbose=0)
+        ours = cm.evaluate(x, y, batch_size=16)
+        if metrics is None:
+            assert isinstance(ours, float)
+            assert ours == pytest.approx(theirs, rel=1e-12)
+        else:
+            assert len(ours) == len(theirs) == 2
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    # The penalty is part of the evaluated loss, as in Keras.
+    data_only = losses.get("sparse_categorical_crossentropy")(y, cm.predict(x))
+    assert ours[0] == pytest.approx(data_only + sum(cm.losses), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "loss,y_kind,expected",
+    [
+        ("sparse_categorical_crossentropy", "sparse", "sparse"),
+        ("categorical_crossentropy", "onehot", "categorical"),
+        ("binary_crossentropy", "binary", "binary"),
+    ],
+)
+def test_accuracy_resolves_like_keras(keras64, loss, y_kind, expected):
+    x, labels = _xy(n=30, seed=9)
+    units = 1 if y_kind == "binary" else 3
+    act = "sigmoid" if y_kind == "binary" else "softmax"
+    y = {
+        "sparse": labels,
+        "onehot": np.eye(3)[labels],
+        "binary": (labels == 0).astype(np.float64)[:, None],
+    }[y_kind]
+    km = keras64.Sequential([keras64.Input((12,)), keras64.layers.Dense(units, activation=act)])
+    cm = from_keras(km)
+    km.compile(optimizer="sgd", loss=loss, metrics=["acc"])
+    cm.compile(optimizer="sgd", loss=loss, metrics=["acc"])
+    theirs = km.evaluate(x, y, verbose=0)
+    ours = cm.evaluate(x, y)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    fn = cm._metric_fns["acc"]
+    assert (
+        fn
+        is {
+            "sparse": models._matches_sparse,
+            "categorical": models._matches_categorical,
+            "binary": models._matches_binary,
+        }[expected]
+    )
+
+
+def test_fit_history_keys_params_and_shapes(keras64):
+    x, y = _xy(n=50)
+    km = keras64.Sequential([keras64.Input((12,)), keras64.layers.Dense(3, activation="softmax")])
+    cm = from_keras(km)
+    for model in (km, cm):
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    fit = dict(epochs=2, batch_size=16, verbose=0)
+    hk, hc = km.fit(x, y, **fit), cm.fit(x, y, **fit)
+    assert list(hc.history) == list(hk.history) == ["accuracy", "loss"]
+    assert hc.params == hk.params == {"verbose": 0, "epochs": 2, "steps": 4}
+    assert hc.epoch == [0, 1] and all(len(v) == 2 for v in hc.history.values())
+    assert cm.history is hc
+    hc = cm.fit(x, y, validation_data=(x[:10], y[:10]), **fit)
+    assert list(hc.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+
+
+def test_fit_shuffle_seed_reproducible():
+    x, y = _xy(n=60)
+
+    def run(seed):
+        model = _model()
+        model.compile(optimizer=optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+        return model.fit(x, y, epochs=3, batch_size=8, seed=seed).history["loss"]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_train_step_returns_batch_logs():
+    x, y = _xy(n=16)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    before = model.evaluate(x, y, batch_size=16)
+    weights = model.get_weights()
+    logs = model.train_step(x, y)
+    assert set(logs) == {"loss", "accuracy"}
+    assert logs["loss"] == pytest.approx(before[0], rel=1e-14)  # loss before the update
+    assert logs["accuracy"] == pytest.approx(before[1], rel=1e-14)
+    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), weights))
+
+
+def test_fit_verbose_output(capsys):
+    x, y = _xy(n=20)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, verbose=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    model.fit(x, y, epochs=2, verbose=2, validation_data=(x, y))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2 - accuracy: ")
+    assert "val_loss: " in lines[1]
+    model.fit(x, y, epochs=2, verbose=1)
+    captured = capsys.readouterr()
+    assert "Epoch 1/2" in captured.out + captured.err  # a tqdm bar (stderr) or a line
+
+
+def test_callback_hooks_in_keras_order():
+    calls = []
+
+    class Recorder(callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            calls.append("train_begin")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            calls.append(f"epoch_begin {epoch}")
+
+        def on_batch_end(self, batch, logs=None):
+            calls.append(f"batch_end {batch} {sorted(logs)}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(f"epoch_end {epoch} {sorted(logs)}")
+
+        def on_train_end(self, logs=None):
+            calls.append("train_end")
+
+    x, y = _xy(n=10)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    recorder = Recorder()
+    model.fit(x, y, epochs=2, batch_size=6, callbacks=[recorder])
+    assert recorder.model is model and recorder.params["steps"] == 2
+    assert calls == [
+        "train_begin",
+        "epoch_begin 0",
+        "batch_end 0 ['loss']",
+        "batch_end 1 ['loss']",
+        "epoch_end 0 ['loss']",
+        "epoch_begin 1",
+        "batch_end 0 ['loss']",
+        "batch_end 1 ['loss']",
+        "epoch_end 1 ['loss']",
+        "train_end",
+    ]
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda m, x, y: m.fit(x, y[:-1]), ValueError, "x has 12 and y has 11"),
+        (lambda m, x, y: m.evaluate(x[:5], y), ValueError, "x has 5 and y has 12"),
+        (lambda m, x, y: m.fit(x, y, epochs=0), ValueError, "epochs must be a positive integer"),
+        (lambda m, x, y: m.fit(x, y, batch_size=2.5), ValueError, "batch_size must be a positive"),
+        (
+            lambda m, x, y: m.fit(x, y, validation_data=x),
+            ValueError,
+            "validation_data must be a tuple",
+        ),
+        (
+            lambda m, x, y: m.fit(x, y, validation_data=(x, y[:3])),
+            ValueError,
+            "x_val has 12 and y_val has 3",
+        ),
+        (lambda m, x, y: m.fit(x, y, callbacks=[print]), TypeError, "Callback instances"),
+        (lambda m, x, y: m.fit(x[:0], y[:0]), ValueError, "x is empty"),
+        (lambda m, x, y: m.fit(x, ["a"] * 12), TypeError, "y must be an array of numbers"),
+        (lambda m, x, y: m.predict(np.float64(1.0)), ValueError, "batch of inputs"),
+    ],
+)
+def test_input_validation(call, error, message):
+    x, y = _xy(n=12)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(error, match=message):
+        call(model, x, y)
+
+
+def test_compile_errors():
+    x, y = _xy(n=4)
+    model = _model()
+    with pytest.raises(RuntimeError, match="must call compile"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match="compile needs a loss"):
+        model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="Unknown metric 'f1'.*accuracy"):
+        model.compile(optimizer="sgd", loss="mse", metrics=["f1"])
+    with pytest.raises(ValueError, match="Unknown optimizer"):
+        model.compile(optimizer="adagrad", loss="mse")
+
+
+# --- EarlyStopping --------------------------------------------------------------------------------
+
+
+class _ScriptedModel:
+    """Stands in for a model: weights are just the epoch number, so restores are visible."""
+
+    def __init__(self):
+        self.stop_training = False
+        self.current = None
+
+    def get_weights(self):
+        return [np.array(self.current)]
+
+    def set_weights(self, weights):
+        self.current = int(weights[0])
+
+
+def _drive(callback, values, monitor="val_loss"):
+    """Feed a contrived history to an EarlyStopping; return (stop epoch, restored weights)."""
+    model = _ScriptedModel()
+    callback.set_model(model)
+    callback.on_train_begin()
+    stopped = None
+    for epoch, value in enumerate(values):
+        model.current = epoch
+        callback.on_epoch_end(epoch, {monitor: value})
+        if model.stop_training:
+            stopped = epoch
+            break
+    callback.on_train_end()
+    return stopped, model.current
+
+
+HISTORIES = [
+    [1.0, 0.8, 0.85, 0.9, 0.7, 0.95, 0.96, 0.97],
+    [1.0, 1.1, 1.2, 1.3],
+    [1.0, 0.9, 0.8, 0.7, 0.6],
+    [0.5, 0.5, 0.5, 0.5, 0.5],
+    [1.0, 0.95, 0.94, 0.9, 0.89, 0.88, 0.5],
+]
+SETTINGS = [
+    dict(patience=0),
+    dict(patience=2),
+    dict(patience=2, restore_best_weights=True),
+    dict(patience=1, min_delta=0.05),
+    dict(patience=1, min_delta=0.05, restore_best_weights=True),
+    dict(patience=1, baseline=0.75),
+    dict(patience=1, start_from_epoch=2, restore_best_weights=True),
+]
+
+
+@pytest.mark.parametrize("values", HISTORIES)
+@pytest.mark.parametrize("kwargs", SETTINGS)
+def test_early_stopping_matches_keras(keras, values, kwargs):
+    ours = _drive(callbacks.EarlyStopping(**kwargs), values)
+    theirs = _drive(keras.callbacks.EarlyStopping(**kwargs), values)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("values", [[0.5, 0.6, 0.55, 0.58, 0.7], [0.9, 0.8, 0.7]])
+@pytest.mark.parametrize("kwargs", [dict(patience=1), dict(patience=1, restore_best_weights=True)])
+def test_early_stopping_maximizes_accuracy_like_keras(keras, values, kwargs):
+    # Keras's "auto" reads the direction from the model's metric objects, which this scripted
+    # model does not have, so Keras gets mode="max" spelled out; ours infers it from the name.
+    theirs = _drive(
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", **kwargs),
+        values,
+        "val_accuracy",
+    )
+    for mode in ("auto", "max"):
+        ours = _drive(
+            callbacks.EarlyStopping(monitor="val_accuracy", mode=mode, **kwargs),
+            values,
+            "val_accuracy",
+        )
+        assert ours == theirs
+
+
+def test_early_stopping_contrived_expectations():
+    """The same rules, spelled out: patience 2 on val_loss 1.0, 0.8, 0.85, 0.9 stops at epoch 3
+    and restores the weights of epoch 1 (the best)."""
+    stop = callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    assert _drive(stop, [1.0, 0.8, 0.85, 0.9, 0.1]) == (3, 1)
+    assert stop.best == 0.8 and stop.best_epoch == 1 and stop.stopped_epoch == 3
+
+
+def test_early_stopping_in_fit_stops_and_restores():
+    x, y = _xy(n=24)
+    model = _model()
+    model.compile(optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    seen = []
+
+    class Keep(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.get_weights())
+
+    # The loss falls every epoch, so in "max" mode epoch 0 stays the best: stop at epoch 1.
+    stop = callbacks.EarlyStopping(monitor="loss", mode="max", restore_best_weights=True)
+    history = model.fit(x, y, epochs=10, batch_size=8, callbacks=[Keep(), stop])
+    assert len(history.history["loss"]) == 2 and model.stop_training
+    for a, b in zip(model.get_weights(), seen[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_errors_and_missing_monitor():
+    with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max', but got 'maximum'"):
+        callbacks.EarlyStopping(mode="maximum")
+    with pytest.raises(ValueError, match="patience must be a non-negative integer"):
+        callbacks.EarlyStopping(patience=-1)
+    stop = callbacks.EarlyStopping(monitor="val_f1")
+    stop.set_model(_ScriptedModel())
+    with pytest.raises(ValueError, match="cannot tell whether monitor='val_f1'.*mode='max'"):
+        stop.on_epoch_end(0, {"val_f1": 0.3})
+    stop = callbacks.EarlyStopping(monitor="val_loss")
+    stop.set_model(_ScriptedModel())
+    with pytest.warns(UserWarning, match="`val_loss` which is not available.*loss"):
+        stop.on_epoch_end(0, {"loss": 0.3})
+
+
+def test_regularizers_from_strings_train():
+    """A Dense with kernel_regularizer="l2" (Keras's 0.01) adds its penalty to the loss."""
+    x, y = _xy(n=8)
+    model = Sequential([Dense(3, kernel_regularizer="l2", seed=0, dtype="float64")])
+    model.compile(optimizer="sgd", loss=losses.MeanSquaredError())
+    yy = np.eye(3)[y]
+    model.build((None, 12))
+    penalty = 0.01 * np.sum(model.layers[0].kernel ** 2)
+    assert model.evaluate(x, yy) == pytest.approx(
+        losses.MeanSquaredError()(yy, model.predict(x)) + penalty, rel=1e-12
+    )
+    assert isinstance(model.layers[0].kernel_regularizer, regularizers.L2)
