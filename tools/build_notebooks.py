@@ -99,10 +99,33 @@ def execute(nb, timeout=600):
     return nb
 
 
+def coalesce_streams(outputs):
+    """Join consecutive stdout (or stderr) chunks into one output.
+
+    How a kernel chunks a cell's prints depends on timing, so without this the stored
+    notebook would change from one build to the next although the text is the same.
+    """
+    merged = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and out.output_type == "stream"
+            and previous.output_type == "stream"
+            and out.name == previous.name
+        ):
+            previous.text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def clean(nb):
     nb.metadata = dict(KERNEL_METADATA)
     for i, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
         # Stable ids keep diffs small (nbformat would draw random ones).
         cell["id"] = f"cell-{i:03d}"
     return nb

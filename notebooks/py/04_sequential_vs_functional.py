@@ -38,7 +38,6 @@ from companion.utils import setup_notebook
 setup_notebook()
 
 # %%
-# %matplotlib inline
 import json
 import re
 import warnings

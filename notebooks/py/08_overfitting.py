@@ -36,7 +36,6 @@ from companion.utils import setup_notebook
 setup_notebook()
 
 # %%
-# %matplotlib inline
 import keras
 import numpy as np
 
