@@ -81,7 +81,8 @@ def test_reference_solutions_pass_in_the_notebook(path, monkeypatch):
     ).execute()
 
     printed = check_outputs(nb)
-    assert set(solved) <= set(printed), f"{path.name}: no check cell for {set(solved) - set(printed)}"
+    unchecked = set(solved) - set(printed)
+    assert not unchecked, f"{path.name}: no check cell for {sorted(unchecked)}"
     wrong = {
         name: text.strip() for name, text in printed.items() if not text.startswith("Correct!")
     }
