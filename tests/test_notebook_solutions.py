@@ -71,7 +71,7 @@ def test_reference_solutions_pass_in_the_notebook(path, monkeypatch):
     if module is None:
         pytest.skip(f"{path.name} has no exercises")
     solved = solve(nb, module)
-    assert len(solved) >= 3, f"{path.name}: at least three exercises expected, found {solved}"
+    assert solved, f"{path.name} imports an exercise module but has no exercise cell"
 
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
