@@ -37,3 +37,26 @@ def test_ci_runs_the_readme_test_command():
     assert "apt-get update" in ci
     for package in ("dataset-fashion-mnist", "chromium"):
         assert package in ci, f".ci/run must install {package}"
+
+
+def _header_minutes():
+    """{"NN": (teaching, exercises)} from each notebook source's "**Time**" line."""
+    found = {}
+    for src in sorted((ROOT / "notebooks" / "py").glob("[0-9][0-9]_*.py")):
+        match = re.search(r"teaching (\d+) min\D+(\d+) min", src.read_text())
+        assert match, f"{src.name}: no 'teaching N min · exercises M min' line"
+        found[src.name[:2]] = (int(match.group(1)), int(match.group(2)))
+    return found
+
+
+def test_course_map_minutes_are_the_notebooks_minutes():
+    rows = re.findall(r"^\| (\d\d) \| \[.*?\]\(.*?\) \| .*? \| (\d+) \+ (\d+) \|", README, re.M)
+    listed = {nn: (int(t), int(e)) for nn, t, e in rows}
+    assert listed == _header_minutes(), "README course map minutes differ from the notebooks'"
+
+
+def test_instructor_guide_timings_are_the_notebooks_minutes():
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
+    rows = re.findall(r"^\| (\d\d) \| [^|]+\| +(\d+) \| +(\d+) \|", guide, re.M)
+    listed = {nn: (int(t), int(e)) for nn, t, e in rows}
+    assert listed == _header_minutes(), "the guide's timing table differs from the notebooks'"

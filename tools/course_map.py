@@ -1,0 +1,68 @@
+"""Refresh the README's course map from the notebooks and the latest notebook benchmark.
+
+Each row's minutes come from the notebook source's header line
+("**Time**: teaching N min · exercises M min") and its run time from
+``benchmarks/results/notebooks.json`` (written by ``make benchmark``); the topics column is
+hand-written and kept as it is. ``tests/test_readme.py`` fails when the minutes drift apart.
+
+Usage::
+
+    python benchmarks/notebooks.py   # measure (writes benchmarks/results/notebooks.json)
+    python tools/course_map.py       # rewrite the rows between the course-map markers
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
+START, END = "<!-- course-map:start -->", "<!-- course-map:end -->"
+ROW = re.compile(r"^\| (\d\d) \| \[(?P<title>.*?)\]\((?P<link>.*?)\) \| (?P<topics>.*?) \| .*$")
+COLAB = "https://colab.research.google.com"
+REPO_PATH = "github/dl-course/dense-activations/blob/main/notebooks"
+
+
+def minutes(source: Path) -> tuple[int, int]:
+    match = re.search(r"teaching (\d+) min\D+(\d+) min", source.read_text())
+    if match is None:
+        raise SystemExit(f"{source.name}: no 'teaching N min · exercises M min' header line")
+    return int(match.group(1)), int(match.group(2))
+
+
+def main() -> int:
+    text = README.read_text()
+    head, rest = text.split(START, 1)
+    table, tail = rest.split(END, 1)
+    old = {m.group(1): m for m in (ROW.match(line) for line in table.splitlines()) if m}
+    seconds = {}
+    if RESULTS.exists():
+        seconds = {r["notebook"][:2]: r["seconds"] for r in json.loads(RESULTS.read_text())}
+    sources = {s.name[:2]: s for s in (ROOT / "notebooks" / "py").glob("[0-9][0-9]_*.py")}
+    rows = []
+    for nn in sorted(set(sources) | set(old)):
+        if nn not in sources:  # a planned notebook: its row stays as written
+            rows.append(old[nn].group(0))
+            continue
+        source = sources[nn]
+        name = source.stem + ".ipynb"
+        if nn not in old:
+            raise SystemExit(f"add a row for {name} to the course map by hand (title, topics)")
+        teach, exercise = minutes(source)
+        run = f"{seconds[nn]:.0f}" if nn in seconds else "–"
+        badge = f"[![Colab]({COLAB}/assets/colab-badge.svg)]({COLAB}/{REPO_PATH}/{name})"
+        rows.append(
+            f"| {nn} | [{old[nn]['title']}](notebooks/{name}) | {old[nn]['topics']} | "
+            f"{teach} + {exercise} | {run} | {badge} |"
+        )
+    README.write_text(head + START + "\n" + "\n".join(rows) + "\n" + END + tail)
+    print(f"course map: {len(rows)} rows" + ("" if seconds else " (no benchmark results yet)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
