@@ -649,6 +649,32 @@ def _keras_activation_name(fn, layer):
     return name
 
 
+def _companion_activation(layer, custom_activations):
+    """The companion activation for a Keras layer's activation (built-in or custom)."""
+    from companion import activations
+
+    name = _keras_activation_name(layer.activation, layer)
+    custom_activations = custom_activations or {}
+    if not isinstance(custom_activations, dict):
+        raise TypeError(
+            "custom_activations must be a dict {name: companion activation}, but got "
+            f"{type(custom_activations).__name__}."
+        )
+    if name in custom_activations:
+        return activations.get(custom_activations[name])
+    try:
+        return activations.get(name)
+    except ValueError:
+        pass
+    raise ValueError(
+        f"Layer '{layer.name}' uses the activation {name!r}, which the companion does not know. "
+        f"Pass its NumPy version: from_keras(model, custom_activations={{{name!r}: "
+        "activations.custom(fn, derivative=dfn)}). Known activations: "
+        + ", ".join(sorted(activations.ALL))
+        + "."
+    )
+
+
 def _keras_regularizer(reg, layer):
     import keras
 
@@ -703,7 +729,7 @@ def _check_chain(keras_model):
         )
 
 
-def from_keras(keras_model):
+def from_keras(keras_model, custom_activations=None):
     """Copy a built Keras Sequential (or single-chain Functional) model into a ``Sequential``.
 
     Copies each layer's configuration (units, activation, use_bias, regularizer factors,
@@ -711,12 +737,15 @@ def from_keras(keras_model):
     predictions and can be trained side by side. Supported layers: Dense, Dropout,
     Activation, Flatten, InputLayer.
 
+    ``custom_activations`` maps the name of a custom Keras activation (its registered name,
+    e.g. ``"course>swish"``, or its function name) to the companion activation to use for it,
+    e.g. ``{"course>swish": activations.custom(swish_np, derivative=swish_np_derivative)}``.
+
         >>> # keras_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
         >>> # model = from_keras(keras_model); model.predict(x) ~ keras_model.predict(x)
     """
     import keras
 
-    from companion import activations
 
     if not isinstance(keras_model, keras.Model):
         raise TypeError(f"from_keras expects a keras.Model, but got {type(keras_model).__name__}.")
@@ -736,7 +765,7 @@ def from_keras(keras_model):
             continue
         dtype = getattr(layer, "variable_dtype", None) or "float32"
         if isinstance(layer, keras.layers.Dense):
-            act = activations.get(_keras_activation_name(layer.activation, layer))
+            act = _companion_activation(layer, custom_activations)
             new = Dense(
                 layer.units,
                 activation=act,
@@ -751,7 +780,7 @@ def from_keras(keras_model):
         elif isinstance(layer, keras.layers.Dropout):
             new = Dropout(layer.rate, noise_shape=layer.noise_shape, name=layer.name, dtype=dtype)
         elif isinstance(layer, keras.layers.Activation):
-            act = activations.get(_keras_activation_name(layer.activation, layer))
+            act = _companion_activation(layer, custom_activations)
             new = Activation(act, name=layer.name, dtype=dtype)
         elif isinstance(layer, keras.layers.Flatten):
             new = Flatten(name=layer.name, dtype=dtype)

@@ -572,3 +572,24 @@ def test_regularizers_from_strings_train():
         losses.MeanSquaredError()(yy, model.predict(x)) + penalty, rel=1e-12
     )
     assert isinstance(model.layers[0].kernel_regularizer, regularizers.L2)
+
+
+def test_from_keras_custom_activation(keras):
+    from companion import activations
+
+    def cube(x):  # a custom Keras activation the companion cannot know by name
+        return x * x * x
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=cube, name="c")])
+    with pytest.raises(ValueError) as info:
+        from_keras(model)
+    message = str(info.value)
+    assert "'c'" in message and "'cube'" in message and "custom_activations=" in message
+    with pytest.raises(TypeError, match="dict"):
+        from_keras(model, custom_activations=[cube])
+
+    act = activations.custom(lambda x: x**3, derivative=lambda x: 3 * x**2, name="cube")
+    copy = from_keras(model, custom_activations={"cube": act})
+    x = np.linspace(-1, 1, 12).reshape(4, 3).astype(np.float32)
+    # float32 on both sides, the same three roundings per product: 1e-6 relative is ample.
+    np.testing.assert_allclose(copy.predict(x), model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)

@@ -8,7 +8,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from companion import activations, plots, widgets
+from companion import (
+    activations,
+    data,
+    diagnostics,
+    initializers,
+    layers,
+    losses,
+    models,
+    optimizers,
+    plots,
+    regularizers,
+    widgets,
+)
 
 
 def pixels(png):
@@ -338,3 +350,432 @@ def test_nice_limits_keep_round_numbers_and_move_only_when_needed():
     assert widgets.nice_limits(np.nan, 1.0) == widgets.nice_limits(-1.0, 1.0)
     low, high = widgets.nice_limits(2.0, 2.0)
     assert low < 2.0 < high
+
+
+# --- deep network explorer -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def deep():
+    return widgets.DeepNetworkExplorer(depth=6, width=32)
+
+
+def assert_rows_equal(ours, theirs):
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_explorer_numbers_are_those_of_diagnostics(deep):
+    model, x, y = deep.model, deep.x, deep.y
+    assert x.shape == (256, 32) and x.dtype == np.float32
+    assert y.shape == (256,) and set(np.unique(y)) <= set(range(10))
+    assert_rows_equal(
+        deep.last_activation_rows, diagnostics.activation_histograms(model, x, bins=40)
+    )
+    grads = diagnostics.gradient_histograms(model, x, y, "sparse_categorical_crossentropy", bins=40)
+    assert_rows_equal(deep.last_gradient_rows, grads)
+    # The printed numbers are read off those tables: hidden layers 1..6, not the output layer.
+    acts = diagnostics.activation_stats(model, x)
+    summary = deep.last_summary
+    assert summary["last_activation_std"] == acts[5]["std"]
+    assert summary["grad_norm_ratio"] == grads[0]["grad_norm"] / grads[5]["grad_norm"]
+    assert summary["saturated_pct"] == np.mean(acts.column("saturated_pct")[:6])
+    assert np.isnan(summary["dead_pct"])  # tanh has no dead units
+    assert deep.last_text == (
+        f"6 × Dense(32, 'tanh'), glorot_uniform: std of layer 6's outputs "
+        f"{acts[5]['std']:.3g}; gradient norm layer 1 / layer 6 = "
+        f"{summary['grad_norm_ratio']:.3g}; saturated outputs {summary['saturated_pct']:.1f}%"
+    )
+
+
+def test_explorer_draws_each_layers_histogram_where_its_bins_are(deep):
+    mesh = deep._meshes[deep.ax_act]
+    coords, cells = mesh.get_coordinates(), mesh.get_array()
+    assert cells.shape == (2 * 6 - 1, 40)
+    for i, row in enumerate(deep.last_activation_rows[:6]):
+        np.testing.assert_array_equal(cells[2 * i], row["counts"] / row["counts"].max())
+        assert not cells.mask[2 * i].any()
+        if i < 5:
+            assert cells.mask[2 * i + 1].all()  # the gap to the next layer is not drawn
+        np.testing.assert_array_equal(coords[2 * i, :, 0], row["edges"])
+        np.testing.assert_array_equal(coords[2 * i, :, 1], i + 1 - 0.42)
+    low, high = deep.ax_act.get_xlim()
+    assert low <= min(r["edges"][0] for r in deep.last_activation_rows[:6])
+    assert high >= max(r["edges"][-1] for r in deep.last_activation_rows[:6])
+    assert deep.ax_act.get_ylim() == (6.5, 0.5)  # layer 1 at the top
+
+
+def test_a_layer_with_a_tiny_range_is_drawn_one_percent_wide():
+    explorer = widgets.DeepNetworkExplorer(depth=8, width=100, kernel_initializer="random_normal")
+    rows = explorer.last_activation_rows[:8]
+    coords = explorer._meshes[explorer.ax_act].get_coordinates()
+    low, high = explorer.ax_act.get_xlim()
+    last = rows[7]["edges"]
+    # tanh with weights of std 0.05 halves the spread at every layer: layer 8's is ~1e-2 of
+    # layer 1's, narrower than 1% of the axis, so it is widened around its own centre.
+    assert last[-1] - last[0] < 0.01 * (high - low)
+    drawn = coords[14, :, 0]
+    assert drawn[-1] - drawn[0] == pytest.approx(0.01 * (high - low), rel=1e-12)
+    assert (drawn[0] + drawn[-1]) / 2 == pytest.approx((last[0] + last[-1]) / 2, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("depth", 9), ("width", 12), ("activation", "relu"), ("kernel_initializer", "he_normal")],
+)
+def test_each_explorer_control_rebuilds_the_network(deep, name, value):
+    before_png, updates = deep.last_png, deep.n_updates
+    deep.controls[name].value = value
+    assert deep.last_error is None
+    assert deep.n_updates == updates + 1
+    assert deep.last_png != before_png
+    c = deep.controls
+    hidden = deep.model.layers[:-1]
+    assert len(hidden) == c["depth"].value == len(deep.last_activation_rows) - 1
+    assert all(layer.kernel.shape[1] == c["width"].value for layer in hidden)
+    assert deep.x.shape == (256, c["width"].value)
+    assert {layer.activation.__name__ for layer in hidden} == {c["activation"].value}
+    expected = type(initializers.get(c["kernel_initializer"].value))
+    assert all(type(layer.kernel_initializer) is expected for layer in hidden)
+    assert deep.model.layers[-1].activation.__name__ == "softmax"
+    assert deep.ax_act.get_ylim() == (c["depth"].value + 0.5, 0.5)
+
+
+def test_explorer_shows_what_initialization_does_to_the_activations():
+    explorer = widgets.DeepNetworkExplorer(depth=10, width=100)
+    ratio = lambda: (
+        explorer.last_summary["activation_std"][-1] / explorer.last_summary["activation_std"][0]
+    )
+    # Glorot keeps tanh's activations alive: measured 0.35 from layer 1 to layer 10.
+    assert ratio() > 0.2
+    # N(0, 0.05**2) weights on 100 inputs scale the spread by ~0.5 per layer: 0.5**9 = 2e-3
+    # (measured 1.8e-3); 1e-2 leaves a factor of 5.
+    explorer.update(kernel_initializer="random_normal")
+    assert ratio() < 1e-2
+    # relu with He's initialization keeps the spread (measured 1.0006) ...
+    explorer.update(activation="relu", kernel_initializer="he_normal")
+    assert 0.7 < ratio() < 1.4
+    assert explorer.last_summary["dead_pct"] >= 0 and np.isnan(
+        explorer.last_summary["saturated_pct"]
+    )
+    # ... and a linear stack with He's initialization grows by sqrt(2) per layer: 2**4.5 = 22.6.
+    explorer.update(activation="linear")
+    assert 15 < ratio() < 35
+    # sigmoid's derivative is at most 1/4: the gradient vanishes towards the first layer
+    # (measured layer 1 / layer 10 = 1.2e-6).
+    explorer.update(activation="sigmoid", kernel_initializer="glorot_uniform")
+    assert explorer.last_summary["grad_norm_ratio"] < 1e-4
+
+
+def test_adding_layers_keeps_the_first_layers_weights(deep):
+    first = [layer.get_weights() for layer in deep.model.layers[:6]]
+    deep.update(depth=10)
+    for before, layer in zip(first, deep.model.layers[:6], strict=True):
+        for a, b in zip(before, layer.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_explorer_is_deterministic_for_a_seed():
+    a = widgets.DeepNetworkExplorer(depth=4, width=16, seed=3)
+    b = widgets.DeepNetworkExplorer(depth=4, width=16, seed=3)
+    assert_rows_equal(a.last_activation_rows, b.last_activation_rows)
+    assert_rows_equal(a.last_gradient_rows, b.last_gradient_rows)
+    assert a.last_text == b.last_text and a.last_png == b.last_png
+    c = widgets.DeepNetworkExplorer(depth=4, width=16, seed=4)
+    assert c.last_activation_rows[0]["std"] != a.last_activation_rows[0]["std"]
+
+
+def test_explorer_blitting_matches_a_full_draw(deep):
+    for change in ({"kernel_initializer": "random_normal"}, {"depth": 12}, {"activation": "relu"}):
+        stale = pixels(deep.last_png)
+        deep.update(**change)
+        assert_blit_matches_full_draw(deep, stale)
+    assert deep.n_background_draws == 1  # the colour bar, titles and frame were drawn once
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"depth": 1}, ValueError, "depth must be an integer between 2 and 50, but got 1"),
+        ({"depth": 51}, ValueError, "depth must be an integer between 2 and 50, but got 51"),
+        ({"depth": 2.5}, ValueError, "depth must be an integer between 2 and 50, but got 2.5"),
+        ({"depth": "20"}, TypeError, "depth must be an integer between 2 and 50, but got str"),
+        ({"width": 0}, ValueError, "width must be an integer between 4 and 256, but got 0"),
+        ({"activation": "softmax"}, ValueError, "activation must be one of \\['linear'"),
+        ({"kernel_initializer": "glorot"}, ValueError, "but got 'glorot'"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative int, but got -1"),
+        ({"seed": "0"}, TypeError, "seed must be None, an int or a numpy.random.Generator"),
+    ],
+)
+def test_explorer_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        widgets.deep_network_explorer(**kwargs)
+
+
+def test_explorer_update_checks_before_changing_anything(deep):
+    with pytest.raises(ValueError, match="depth must be an integer between 2 and 50, but got 100"):
+        deep.update(activation="relu", depth=100)  # a slider would silently clamp 100 to 50
+    assert deep.controls["activation"].value == "tanh" and deep.controls["depth"].value == 6
+    with pytest.raises(ValueError, match="unknown control 'layers'"):
+        deep.update(layers=3)
+
+
+def test_explorer_factory_and_repr():
+    explorer = widgets.deep_network_explorer(depth=3, width=8, activation="relu")
+    assert repr(explorer) == (
+        "DeepNetworkExplorer(depth=3, width=8, activation='relu', "
+        "kernel_initializer='glorot_uniform')"
+    )
+    assert explorer.output in explorer.widget.children
+    assert list(explorer.controls["kernel_initializer"].options)[0] == (
+        "random_normal (std 0.05)",
+        "random_normal",
+    )
+    assert set(widgets.DEEP_INITIALIZERS) <= set(initializers.names())
+    assert set(widgets.DEEP_ACTIVATIONS) <= set(activations.names())
+
+
+def test_zero_weights_are_reported_not_divided_by(deep):
+    deep.update(kernel_initializer="zeros", activation="relu")
+    assert deep.last_summary["dead_pct"] == 100.0
+    assert np.isnan(deep.last_summary["grad_norm_ratio"])
+    assert "the gradient of layer 6's kernel is 0; dead units 100.0%" in deep.last_text
+
+
+# --- playground trainer --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trainer():
+    return widgets.PlaygroundTrainer(dataset="gaussians", hidden_layers=(4,), resolution=20)
+
+
+def test_trainer_starts_untrained_with_the_losses_of_its_initial_weights(trainer):
+    assert trainer.epoch == 0
+    assert trainer.history["epoch"] == [0]
+    assert len(trainer.X_train) == len(trainer.X_test) == 100
+    bce = losses.BinaryCrossentropy()
+    # Probabilities clipped at 1e-7 vs the logits: equal to float32 rounding here (|z| < 5).
+    for split in ("train", "test"):
+        X, y = getattr(trainer, f"X_{split}"), getattr(trainer, f"y_{split}")
+        p = trainer.model.predict(X)
+        assert trainer.history[f"{split}_loss"][0] == pytest.approx(bce(y[:, None], p), rel=1e-5)
+        assert trainer.history[f"{split}_accuracy"][0] == np.mean((p[:, 0] > 0.5) == y)
+    np.testing.assert_array_equal(
+        trainer.last_surface, trainer.model(trainer.grid)[:, 0].reshape(20, 20)
+    )
+    assert trainer.last_text.startswith("epoch 0: loss training ")
+
+
+def test_training_reduces_the_loss_on_an_easy_dataset(trainer):
+    trainer.train(20)
+    h = trainer.history
+    assert trainer.epoch == 20 and h["epoch"] == list(range(21))
+    # Two well-separated blobs: measured 0.70 -> 0.073 in 20 epochs; we require a factor 4.
+    assert h["train_loss"][-1] < 0.25 * h["train_loss"][0]
+    assert h["test_loss"][-1] < 0.25 * h["test_loss"][0]
+    assert h["test_accuracy"][-1] >= 0.95  # measured 0.99
+    assert np.all(np.diff(h["train_loss"]) < 0)  # full-batch loss falls at every epoch here
+
+
+def test_reset_restores_the_initial_weights_exactly(trainer):
+    initial = trainer.model.get_weights()
+    trainer.train(3)
+    first_run = {k: list(v) for k, v in trainer.history.items()}
+    assert not np.array_equal(trainer.model.get_weights()[0], initial[0])
+    trainer.reset()
+    assert trainer.epoch == 0 and trainer.history["epoch"] == [0]
+    for a, b in zip(trainer.model.get_weights(), initial, strict=True):
+        np.testing.assert_array_equal(a, b)
+    trainer.train(3)  # same shuffling, same optimizer state: the same run again
+    assert trainer.history == first_run
+
+
+def test_trainer_is_deterministic_for_a_seed():
+    a = widgets.PlaygroundTrainer(seed=5, resolution=10).train(2)
+    b = widgets.PlaygroundTrainer(seed=5, resolution=10).train(2)
+    assert a.history == b.history and a.last_png == b.last_png
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    c = widgets.PlaygroundTrainer(seed=6, resolution=10)
+    assert not np.array_equal(c.X_train, a.X_train)
+
+
+def test_train_in_chunks_equals_train_at_once():
+    a = widgets.PlaygroundTrainer(resolution=10).train(4)
+    b = widgets.PlaygroundTrainer(resolution=10)
+    b.train(1).train(3)
+    assert a.history == b.history
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("dataset", "moons"), ("noise", 0.3), ("hidden_layers", "3, 2"), ("activation", "relu")],
+)
+def test_data_and_architecture_controls_restart_training(trainer, name, value):
+    trainer.train(2)
+    old_png, old_train = trainer.last_png, trainer.X_train.copy()
+    old_kernel = trainer.model.layers[0].kernel.copy()
+    trainer.controls[name].value = value
+    assert trainer.last_error is None
+    assert trainer.epoch == 0 and trainer.history["epoch"] == [0]
+    assert trainer.last_png != old_png
+    if name in ("dataset", "noise"):
+        assert not np.array_equal(trainer.X_train, old_train)
+        c = trainer.controls
+        X, _ = data.make_2d(c["dataset"].value, n=200, noise=c["noise"].value, seed=0)
+        shown = np.vstack([trainer.X_train, trainer.X_test])
+        assert sorted(map(tuple, shown)) == sorted(map(tuple, X.astype(np.float32)))
+    else:
+        np.testing.assert_array_equal(trainer.X_train, old_train)
+    hidden = trainer.model.layers[:-1]
+    assert [layer.units for layer in hidden] == list(
+        widgets.parse_hidden_layers(trainer.controls["hidden_layers"].value)
+    )
+    assert {layer.activation.__name__ for layer in hidden} == {trainer.controls["activation"].value}
+    if name in ("dataset", "noise"):  # same architecture and seed: the same initial weights
+        np.testing.assert_array_equal(trainer.model.layers[0].kernel, trainer._initial_weights[0])
+    else:
+        assert trainer.model.layers[0].kernel.shape != old_kernel.shape or not np.array_equal(
+            trainer.model.layers[0].kernel, old_kernel
+        )
+
+
+def test_learning_rate_changes_the_step_without_restarting(trainer):
+    trainer.train(2)
+    trainer.controls["learning_rate"].value = 0.3
+    assert trainer.epoch == 2 and trainer.model.optimizer.learning_rate == 0.3
+    # Replay the next epoch by hand, from the same weights and with the same shuffled order:
+    # plain SGD at the new rate, batches of 10, must give the trainer's weights bit for bit.
+    replay = models.Sequential([layers.Dense(4, "tanh"), layers.Dense(1, "sigmoid")])
+    replay.build((None, 2))
+    replay.set_weights(trainer.model.get_weights())
+    replay.compile(optimizers.SGD(learning_rate=0.3), "binary_crossentropy")
+    rng = np.random.default_rng()
+    rng.bit_generator.state = trainer._shuffle_rng.bit_generator.state
+    order = rng.permutation(len(trainer.X_train))
+    X, y = trainer.X_train, trainer.y_train[:, None].astype(np.float32)
+    for start in range(0, len(X), 10):
+        idx = order[start : start + 10]
+        replay.train_step(X[idx], y[idx])
+    trainer.train(1)
+    for a, b in zip(replay.get_weights(), trainer.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_l2_applies_from_the_next_step_without_restarting(trainer):
+    trainer.train(2)
+    updates, png = trainer.n_updates, trainer.last_png
+    trainer.controls["l2"].value = 0.01
+    # Redrawn, with the same picture (nothing trained yet) and the penalty in the printed line.
+    assert trainer.n_updates == updates + 1 and trainer.last_png == png
+    assert trainer.epoch == 2 and trainer.history["epoch"] == [0, 1, 2]
+    for layer in trainer.model.layers:
+        assert isinstance(layer.kernel_regularizer, regularizers.L2)
+        assert layer.kernel_regularizer.l2 == 0.01
+    kernels = [layer.kernel for layer in trainer.model.layers]
+    penalty = 0.01 * sum(float(np.sum(k.astype(np.float64) ** 2)) for k in kernels)
+    assert float(sum(trainer.model.losses)) == pytest.approx(penalty, rel=1e-6)  # float32 sums
+    assert trainer.last_text.endswith(f"; L2 penalty {sum(trainer.model.losses):.3g}")
+    trainer.update(l2=0.0)
+    assert all(layer.kernel_regularizer is None for layer in trainer.model.layers)
+
+
+def test_l2_keeps_the_weights_smaller():
+    plain = widgets.PlaygroundTrainer(hidden_layers=(16, 16), resolution=10).train(30)
+    decayed = widgets.PlaygroundTrainer(hidden_layers=(16, 16), l2=0.03, resolution=10).train(30)
+    size = lambda t: sum(float(np.sum(layer.kernel**2)) for layer in t.model.layers)
+    # The same start and the same batches; the penalty's pull 2 * l2 * w shrinks the kernels
+    # (measured: a third smaller); 10% is a clear margin.
+    assert size(decayed) < 0.9 * size(plain)
+    # The plotted losses are cross-entropies without the penalty, as in notebook 08.
+    decayed.model(decayed.X_test)
+    z = decayed.model.layers[-1].last_z
+    ce = losses.BinaryCrossentropy(from_logits=True)(decayed.y_test[:, None].astype(z.dtype), z)
+    assert decayed.history["test_loss"][-1] == ce
+
+
+def test_play_ticks_train_frames_and_buttons_work(trainer):
+    play = trainer.controls["play"]
+    play.value = 1
+    assert trainer.epoch == trainer.epochs_per_frame == 5
+    play.value = 3
+    assert trainer.epoch == 15
+    play.value = 0  # Play starting over: no training
+    assert trainer.epoch == 15
+    play.value = 100  # a backlog of ticks: at most 5 frames at once
+    assert trainer.epoch == 40
+    trainer.step_button.click()
+    assert trainer.epoch == 45
+    trainer.reset_button.click()
+    assert trainer.epoch == 0 and play.value == 0 and not play.playing
+    with pytest.raises(ValueError, match="use train"):
+        trainer.update(play=3)
+
+
+def test_a_typo_in_the_layers_box_is_shown_not_raised(trainer):
+    trainer.controls["hidden_layers"].value = "8, x"
+    assert isinstance(trainer.last_error, ValueError)
+    assert trainer.output.outputs[-1]["text"] == (
+        "Could not redraw: ValueError: hidden_layers must be up to 6 layer sizes between 1 and "
+        "64, like '8, 8' or (8, 8), but got '8, x'.\n"
+    )
+    trainer.controls["hidden_layers"].value = "8"
+    assert trainer.last_error is None and trainer.model.layers[0].units == 8
+
+
+def test_trainer_blitting_matches_a_full_draw(trainer):
+    stale = pixels(trainer.last_png)
+    trainer.train(30)
+    assert_blit_matches_full_draw(trainer, stale)
+    stale = pixels(trainer.last_png)
+    trainer.update(dataset="xor")
+    assert_blit_matches_full_draw(trainer, stale)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("8, 8", (8, 8)), ("16,4 2", (16, 4, 2)), ("(3, 3)", (3, 3)), ("", ()), (5, (5,)),
+     ([2, 3], (2, 3))],
+)  # fmt: skip
+def test_parse_hidden_layers(value, expected):
+    assert widgets.parse_hidden_layers(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"dataset": "mnist"}, ValueError, "dataset must be one of \\['moons', 'circles'"),
+        ({"noise": 0.7}, ValueError, "noise must be a number between 0.0 and 0.6, but got 0.7"),
+        ({"noise": -0.1}, ValueError, "noise must be a number between 0.0 and 0.6"),
+        ({"hidden_layers": (0,)}, ValueError, "sizes between 1 and 64.*but got \\(0,\\)"),
+        ({"hidden_layers": (8,) * 7}, ValueError, "up to 6 layer sizes"),
+        ({"hidden_layers": 8.5}, TypeError, "hidden_layers must be .* but got float: 8.5"),
+        ({"activation": "softmax"}, ValueError, "activation must be one of"),
+        ({"l2": -0.01}, ValueError, "l2 must be a number between 0.0 and 10.0, but got -0.01"),
+        ({"learning_rate": 0}, ValueError, "learning_rate must be a number between 1e-06"),
+        ({"learning_rate": "fast"}, TypeError, "but got str: 'fast'"),
+    ],
+)
+def test_trainer_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        widgets.playground_trainer(**kwargs)
+
+
+def test_trainer_train_rejects_bad_epochs(trainer):
+    with pytest.raises(ValueError, match="epochs must be an integer between 1 and 100000"):
+        trainer.train(0)
+
+
+def test_trainer_keeps_a_value_not_on_the_slider_and_has_a_stable_repr():
+    trainer = widgets.playground_trainer(l2=0.002, learning_rate=0.05)
+    assert trainer.controls["l2"].value == 0.002
+    assert trainer.model.optimizer.learning_rate == 0.05
+    assert repr(trainer) == (
+        "PlaygroundTrainer(dataset='circles', noise=0.1, hidden_layers=(8, 8), "
+        "activation='tanh', l2=0.002, learning_rate=0.05, epoch=0)"
+    )
+    assert trainer._repr_mimebundle_()["text/plain"] == repr(trainer)

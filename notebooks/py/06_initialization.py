@@ -44,7 +44,7 @@ setup_notebook()
 import keras
 import numpy as np
 
-from companion import data, diagnostics, initializers, layers, models, optimizers, plots
+from companion import data, diagnostics, initializers, layers, models, optimizers, plots, widgets
 from companion.exercises import nb06 as ex
 from companion.utils import format_table
 
@@ -69,21 +69,19 @@ from companion.utils import format_table
 # solve, with one hidden layer of 8 tanh units and a sigmoid output. We train three copies that
 # differ only in how their kernels start: every weight 0.5 (`Constant(0.5)`), every weight 0
 # (`"zeros"`, a tempting default), and Keras's default `"glorot_uniform"`. The companion models
-# compute in float64 here, so that every printed digit repeats on any computer.
+# compute in float64 here, so that the printed numbers repeat exactly on any computer.
 
 # %%
-X, y = data.circles(400, noise=0.1, seed=0)
-y = y.reshape(-1, 1).astype("float64")
+X, labels = data.circles(400, noise=0.1, seed=0)
+y = labels.reshape(-1, 1).astype("float64")  # one column of 0/1 targets for the sigmoid
 
 
 def small_net(kernel_initializer):
     """Dense(8, tanh) -> Dense(1, sigmoid), both kernels from `kernel_initializer`."""
+    options = dict(kernel_initializer=kernel_initializer, dtype="float64")
     return models.Sequential(
-        [
-            layers.Dense(8, "tanh", kernel_initializer=kernel_initializer, seed=0, dtype="float64"),
-            layers.Dense(1, "sigmoid", kernel_initializer=kernel_initializer, seed=1, dtype="float64"),
-        ]
-    )  # fmt: skip
+        [layers.Dense(8, "tanh", seed=0, **options), layers.Dense(1, "sigmoid", seed=1, **options)]
+    )
 
 
 def column_spread(kernel):
@@ -118,14 +116,15 @@ print(format_table(rows, floatfmt=".3g"))
 
 # %% [markdown]
 # With a constant start the 8 hidden units are still **exactly** identical after 100 epochs
-# (difference `0.0`, not merely small), and the network is no better than a coin flip. With
-# Glorot's random start, the units have moved apart and the network solves the task. The
-# trained constant-start kernel shows it: 8 copies of one column.
+# (a difference of exactly 0, not merely a small one), and the network is no better than a
+# coin flip. With Glorot's random start, the units have moved apart and the network solves the
+# task. The trained constant-start kernel shows it: 8 copies of one column.
 
 # %%
 print("hidden kernel after training, Constant(0.5) start:")
 print(nets["Constant(0.5)"].layers[0].kernel.round(4))
-print("max |hidden kernel| after training, zeros start:", np.abs(nets["zeros"].layers[0].kernel).max())
+zeros_kernel = nets["zeros"].layers[0].kernel
+print("max |hidden kernel| after training, zeros start:", np.abs(zeros_kernel).max())
 
 # %% [markdown]
 # **Why.** If every unit of a layer has the same incoming weights, every unit computes the same
@@ -142,8 +141,8 @@ print("max |hidden kernel| after training, zeros start:", np.abs(nets["zeros"].l
 # %%
 fresh = small_net(initializers.Constant(0.5))
 grads = diagnostics.weight_gradients(fresh, X, y, loss="binary_crossentropy")
-layer_name, weight_name, _, grad = grads[0]
-print(f"gradient of the loss for {layer_name}/{weight_name}, shape {grad.shape}:")
+_, _, _, grad = grads[0]  # (layer name, weight name, weight, gradient) of the hidden kernel
+print(f"gradient of the loss for the hidden kernel, shape {grad.shape}:")
 print(grad.round(6))
 print("max column difference of the gradient:", column_spread(grad))
 
@@ -152,9 +151,9 @@ print("max column difference of the gradient:", column_spread(grad))
 # left, the constant start; on the right, Glorot's random start.
 
 # %%
-fig, axes = plots.new_figure(1, 2, figsize=(10, 3.8))
-plots.decision_surface(nets["Constant(0.5)"], X, y, ax=axes[0], title="Constant(0.5): 8 clones")
-plots.decision_surface(nets["glorot_uniform"], X, y, ax=axes[1], title="glorot_uniform: 8 units")
+fig, axes = plots.new_figure(1, 2, figsize=(9, 3.4))
+for ax, (label, title) in zip(axes, [("Constant(0.5)", "8 clones"), ("glorot_uniform", "8 units")]):
+    plots.decision_surface(nets[label], X, labels, ax=ax, resolution=60, title=f"{label}: {title}")
 fig
 
 # %% [markdown]
@@ -179,7 +178,7 @@ keras_net.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="binar
 keras_net.fit(X, y, epochs=20, batch_size=32, verbose=0)
 hidden, output = keras_net.layers[0].kernel.numpy(), keras_net.layers[1].kernel.numpy()
 print("Keras, max column difference of the hidden kernel:", column_spread(hidden))
-print("Keras, max row difference of the output kernel:  ", float(np.max(np.abs(output - output[0]))))
+print("Keras, max row difference of the output kernel:  ", column_spread(output.T))
 
 # %% [markdown]
 # Again exactly `0.0`, after 20 epochs of Keras training. The lesson: **weights must start
@@ -217,8 +216,9 @@ small = initializers.RandomNormal(stddev=0.01)  # N(0, 0.01²)
 large = initializers.RandomNormal(stddev=1.0)  # N(0, 1)
 
 # %%
-tanh_small = diagnostics.activation_histograms(deep_model(small, "tanh"), x_deep, value_range=(-1, 1))
-tanh_large = diagnostics.activation_histograms(deep_model(large, "tanh"), x_deep, value_range=(-1, 1))
+histograms = lambda model: diagnostics.activation_histograms(model, x_deep, value_range=(-1, 1))
+tanh_small = histograms(deep_model(small, "tanh"))
+tanh_large = histograms(deep_model(large, "tanh"))
 relu_small = diagnostics.activation_stats(deep_model(small, "relu"), x_deep)
 relu_large = diagnostics.activation_stats(deep_model(large, "relu"), x_deep)
 rows = [
@@ -306,12 +306,12 @@ fig
 # %%
 rng = np.random.default_rng(0)
 n = 256
-x_in = rng.standard_normal((10_000, n))  # Var(x) = 1
-w = rng.normal(0.0, 0.1, size=(n, 64))  # Var(w) = 0.01
+x_in = rng.standard_normal((4000, n))  # Var(x) = 1
+w = rng.normal(0.0, 0.1, size=(n, 256))  # Var(w) = 0.01
 y_out = x_in @ w
-print(f"Var(y):       measured {y_out.var():.3f}, predicted fan_in * Var(w) * Var(x) = {n * 0.01:.3f}")
-relu_y = np.maximum(y_out, 0.0)
-print(f"E[relu(y)^2]: measured {np.mean(relu_y**2):.3f}, predicted Var(y) / 2 = {y_out.var() / 2:.3f}")
+print(f"Var(y):       measured {y_out.var():.3f}, predicted n·Var(w)·Var(x) = {n * 0.01:.3f}")
+second_moment = np.mean(np.maximum(y_out, 0.0) ** 2)
+print(f"E[relu(y)²]: measured {second_moment:.3f}, predicted Var(y) / 2 = {y_out.var() / 2:.3f}")
 
 # %% [markdown]
 # Both hold to sampling precision. Keras implements the whole family with one class,
@@ -319,11 +319,11 @@ print(f"E[relu(y)^2]: measured {np.mean(relu_y**2):.3f}, predicted Var(y) / 2 = 
 # is `fan_in`, `fan_out` or their average (`mode`), drawn uniform or truncated normal
 # (`distribution`). The named initializers are just settings of it:
 #
-# | initializer | scale | mode | distribution | Var(w) |
-# |---|---|---|---|---|
-# | `glorot_uniform`, `glorot_normal` | 1 | `fan_avg` | uniform / truncated normal | 2 / (fan_in + fan_out) |
-# | `he_uniform`, `he_normal` | 2 | `fan_in` | uniform / truncated normal | 2 / fan_in |
-# | `lecun_uniform`, `lecun_normal` | 1 | `fan_in` | uniform / truncated normal | 1 / fan_in |
+# | initializers (uniform, truncated normal) | scale | mode | Var(w) |
+# |---|---|---|---|
+# | `glorot_uniform`, `glorot_normal` | 1 | `fan_avg` | 2 / (fan_in + fan_out) |
+# | `he_uniform`, `he_normal` | 2 | `fan_in` | 2 / fan_in |
+# | `lecun_uniform`, `lecun_normal` | 1 | `fan_in` | 1 / fan_in |
 #
 # ## 5. The companion's initializers against Keras's
 #
@@ -417,19 +417,26 @@ for k, name in enumerate(VS_NAMES):
             "theory std": np.sqrt(ours.variance(SHAPE)),
             "companion std": a.std(),
             "Keras std": b.std(),
-            "companion mean": a.mean(),
-            "Keras mean": b.mean(),
+            "companion mean": f"{a.mean():+.1e}",
+            "Keras mean": f"{b.mean():+.1e}",
             "limit": ours.limit(SHAPE),
             "companion max|w|": np.abs(a).max(),
             "Keras max|w|": np.abs(b).max(),
         }
     )
-print(format_table(rows, floatfmt=".4f"))
+print(format_table(rows, floatfmt=".4g"))
+close = [
+    abs(r[who] / r["theory std"] - 1) < 0.005
+    for r in rows
+    for who in ("companion std", "Keras std")
+]
+print("every sample std within 0.5 % of the theory:", all(close))
 
 # %% [markdown]
-# Both libraries' samples have the theoretical standard deviation to the third digit, a mean
-# of 0.0000 at this precision, and stay within the limit (for the truncated normals the limit
-# is 2 standard deviations before the 0.8796 correction). Histograms of two of them, the
+# Both libraries' samples have the theoretical standard deviation (within the sampling error),
+# a mean of about 1e-04 (the sampling error of a mean of 200,704 values of this size), and no
+# value beyond the limit (for the truncated normals the limit is twice the `stddev` parameter,
+# the one before the 0.8796 correction). Histograms of two of them, the
 # companion's and Keras's on top of each other:
 
 # %%
@@ -440,7 +447,8 @@ with plots.style():
         keras_init = getattr(keras.initializers, type(ours).__name__)(seed=0)
         samples = {"companion": ours(SHAPE, seed=0), "Keras": keras_init(SHAPE).numpy()}
         for (label, values), color, ls in zip(samples.items(), plots.PALETTE, ["-", "--"]):
-            ax.hist(values.ravel(), bins=60, density=True, histtype="step", color=color, ls=ls, label=label)
+            style = dict(bins=60, density=True, histtype="step", color=color, ls=ls)
+            ax.hist(values.ravel(), label=label, **style)
         for sign in (-1, 1):
             ax.axvline(sign * ours.limit(SHAPE), color="0.4", lw=1, ls=":")
         ax.set_title(f"{name}{SHAPE}: dotted lines at ±limit")
@@ -496,7 +504,7 @@ with plots.style():
         ax.set_title(f"activation: {activation}")
         ax.set_xlabel("layer")
     axes[0].set_ylabel("std of the layer's outputs")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=6, fontsize=8)
     fig.suptitle(f"{DEPTH} Dense layers of {WIDTH} units, standard-normal inputs")
 fig
 
@@ -551,8 +559,9 @@ print(f"for comparison: 1/sqrt(2) = {1 / np.sqrt(2):.3f}, 1/sqrt(3) = {1 / np.sq
 # - **Fixed scales** fail whatever the activation: `random_normal(0.01)` vanishes everywhere,
 #   `random_normal(1.0)` saturates tanh and explodes ReLU and SELU.
 #
-# Gradients travel back through the same weights, so they vanish or explode with the
-# activations; notebook 07 measures them layer by layer.
+# Backpropagation sends its error signal back through the same weights, so that signal
+# shrinks or grows by the same kind of factors; notebook 07 measures the gradients layer by
+# layer.
 #
 # ## 7. The same diagnostics on a Keras model
 #
@@ -568,18 +577,22 @@ def keras_deep(kernel_initializer):
     """32 Keras Dense(256, relu) layers; `None` keeps Dense's default initializer."""
     options = {} if kernel_initializer is None else {"kernel_initializer": kernel_initializer}
     stack = [keras.Input(shape=(WIDTH,))]
-    stack += [keras.layers.Dense(WIDTH, activation="relu", **options) for _ in range(DEPTH)]
+    stack += [
+        keras.layers.Dense(WIDTH, activation="relu", name=f"layer{i + 1}", **options)
+        for i in range(DEPTH)
+    ]
     return keras.Sequential(stack)
 
 
 keras.utils.set_random_seed(0)
 x_deep32 = x_deep.astype("float32")
-keras_stds = {}
-for label, init in [("Keras default", None), ("he_normal", "he_normal")]:
+keras_tables = {}  # (initializer, model) -> diagnostics table
+for label, init in [("glorot_uniform (default)", None), ("he_normal", "he_normal")]:
     keras_model = keras_deep(init)
-    keras_stds[label, "Keras"] = diagnostics.activation_stats(keras_model, x_deep32).column("std")
-    copy = models.from_keras(keras_model)
-    keras_stds[label, "companion copy"] = diagnostics.activation_stats(copy, x_deep32).column("std")
+    companion_copy = models.from_keras(keras_model)
+    keras_tables[label, "Keras"] = diagnostics.activation_stats(keras_model, x_deep32)
+    keras_tables[label, "companion copy"] = diagnostics.activation_stats(companion_copy, x_deep32)
+keras_stds = {key: table.column("std") for key, table in keras_tables.items()}
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -594,19 +607,31 @@ print(format_table(rows, floatfmt=".3g"))
 # %%
 gaps = [
     np.max(np.abs(keras_stds[label, "Keras"] / keras_stds[label, "companion copy"] - 1))
-    for label in ("Keras default", "he_normal")
+    for label in ("glorot_uniform (default)", "he_normal")
 ]
-default, he = keras_stds["Keras default", "Keras"], keras_stds["he_normal", "Keras"]
+default, he = keras_stds["glorot_uniform (default)", "Keras"], keras_stds["he_normal", "Keras"]
 print("companion copy's stds equal Keras's to 1e-4 (relative, float32):", max(gaps) < 1e-4)
-print("Keras default (glorot_uniform): std at layer 32 below 1e-3 of layer 1:", default[-1] < 1e-3 * default[0])
-print("Keras he_normal: std at layer 32 within a factor 10 of layer 1:", 0.1 < he[-1] / he[0] < 10)
+print("Keras default: std at layer 32 below 1/1000 of layer 1's:", default[-1] < default[0] / 1e3)
+print("Keras he_normal: std at layer 32 within 10x of layer 1's:", 0.1 < he[-1] / he[0] < 10)
 
 # %% [markdown]
-# The Keras model and its companion copy give the same statistics (to float32 rounding), and
-# Keras reproduces He et al.'s observation: with `Dense`'s default initializer, a deep ReLU
-# stack loses its signal; with `kernel_initializer="he_normal"` it keeps it. The default is
-# right for tanh and sigmoid layers and for shallow networks; **for deep ReLU networks, pass
-# `"he_normal"` (or `"he_uniform"`)**.
+# `plots.layer_stats` draws such tables directly, one line per model:
+
+# %%
+plots.layer_stats(
+    {f"{who}, {label}": table for (label, who), table in keras_tables.items()},
+    "std",
+    log=True,
+    title="32 Keras Dense(256, relu) layers: Dense's default initializer versus he_normal",
+)
+
+# %% [markdown]
+# The Keras model and its companion copy give the same statistics (to float32 rounding: each
+# companion line hides the Keras line under it), and Keras reproduces He et al.'s
+# observation: with `Dense`'s default initializer, a deep ReLU stack loses its signal; with
+# `kernel_initializer="he_normal"` it keeps it. The default is right for tanh and sigmoid
+# layers and for shallow networks; **for deep ReLU networks, pass `"he_normal"` (or
+# `"he_uniform"`)**.
 #
 # ## 8. Biases, and Keras's defaults
 #
@@ -630,14 +655,42 @@ for key in ("kernel_initializer", "bias_initializer"):
 #
 # ```python
 # keras.layers.Dense(256, activation="relu", kernel_initializer="he_normal")
-# keras.layers.Dense(256, activation="selu", kernel_initializer=keras.initializers.LecunNormal(seed=0))
+# keras.layers.Dense(256, "selu", kernel_initializer=keras.initializers.LecunNormal(seed=0))
 # layers.Dense(256, activation="relu", kernel_initializer="he_normal", seed=0)  # companion
 # ```
 #
 # ## 9. Explore: depth, activation and initializer
 #
-# DEEP_NETWORK_EXPLORER_PLACEHOLDER
+# The explorer below builds a stack of `depth` companion `Dense(width, activation)` layers
+# with the initializer you choose (plus a 10-unit softmax output), runs a fixed batch of 256
+# standard-normal samples through it, and backpropagates a cross-entropy loss. Each row of the
+# left panel is one hidden layer's histogram of outputs (layer 1 at the top); each row of the
+# right panel the histogram of that layer's kernel gradient. The line under the controls
+# prints the std of the last layer, the ratio of the first and last layers' gradient norms,
+# and the percentage of saturated outputs or dead units. It starts on He et al.'s case: 32
+# ReLU layers with Keras's default initializer. Things to try:
 #
+# - switch the initializer to `he_normal`: the activation rows keep their width down to layer
+#   32. Compare the scale of the gradient axis before and after (the factor in its corner).
+# - `selu` with `lecun_normal`, then with `he_normal`: which one keeps the histograms alike?
+# - `tanh` with `random_normal (std 0.05)`: a layer multiplies the std by `√width · 0.05`
+#   (0.8 at width 256, 0.5 at width 100). Move the width slider and watch the rows shrink
+#   faster: a fixed scale cannot suit every width, which is why Glorot, He and LeCun scale
+#   with the fans.
+# - `zeros`: what is left to see, and why (section 2)?
+# - `sigmoid` with `glorot_uniform`: the activations look healthy; look at the gradients
+#   (notebook 07 takes this up).
+#
+# (The controls need a running kernel; a static view of the notebook does not show the
+# widget.)
+
+# %%
+explorer = widgets.deep_network_explorer(
+    depth=32, width=256, activation="relu", kernel_initializer="glorot_uniform"
+)
+explorer
+
+# %% [markdown]
 # ## Exercises
 #
 # ### Exercise 1 — Glorot's uniform limit
