@@ -719,7 +719,9 @@ def _axis_layers(axes):
     Tick labels are the slowest thing to draw, so a y-axis (keyed by its limits) is apart from
     an x-axis (keyed by both limits): a change of x limits redraws only the x tick labels. Both
     regions include the axes, so they overlap; every x layer comes after every y layer and is
-    redrawn whenever the y limits change, so the overlap never shows a stale y-axis.
+    redrawn whenever the y limits change, so the overlap never shows a stale y-axis. (Axes side
+    by side must share their y limits, as the explorer's do, or keep their labels apart, as the
+    trainer's do: an x layer is keyed by its own axes' limits only.)
     """
     y_layers = [
         (
@@ -926,12 +928,13 @@ class DeepNetworkExplorer(_FigureWidget):
 
     def update(self, **values):
         """Apply ``values`` (e.g. ``depth=30, activation="relu"``) and recompute everything."""
+        checked = {}
         for key, value in values.items():
             if key not in self.controls:
                 self._set(key, value)  # the ValueError listing the controls
-            self._CHECKS[key](value)
+            checked[key] = self._CHECKS[key](value)
         with self._quiet():
-            for key, value in values.items():
+            for key, value in checked.items():
                 self._set(key, value)
         from companion import diagnostics
 
@@ -1095,11 +1098,15 @@ def _format_hidden(sizes):
     return ", ".join(str(v) for v in sizes)
 
 
+def _choice_options(options, value):
+    """``(label, value)`` pairs for a SelectionSlider: ``options`` plus ``value``, sorted."""
+    return [(f"{v:g}", v) for v in sorted({*options, value})]
+
+
 def _choice_slider(options, value, description):
     """A SelectionSlider over ``options`` (numbers), with ``value`` added if it is not one."""
-    values = sorted({*options, value})
     return widgets.SelectionSlider(
-        options=[(f"{v:g}", v) for v in values],
+        options=_choice_options(options, value),
         value=value,
         description=description,
         continuous_update=False,
@@ -1234,8 +1241,8 @@ class PlaygroundTrainer(_FigureWidget):
         fig = Figure(figsize=(9.0, 3.7), dpi=plots.FIGURE_DPI)
         FigureCanvasAgg(fig)
         with plots.style():
-            self.ax_surface = fig.add_axes((0.06, 0.13, 0.33, 0.77))
-            cax = fig.add_axes((0.40, 0.13, 0.012, 0.77))
+            self.ax_surface = fig.add_axes((0.085, 0.13, 0.31, 0.77))
+            cax = fig.add_axes((0.405, 0.13, 0.012, 0.77))
             self.ax_loss = fig.add_axes((0.58, 0.13, 0.40, 0.77))
             self.image = self.ax_surface.imshow(
                 np.zeros((2, 2)),
@@ -1377,20 +1384,32 @@ class PlaygroundTrainer(_FigureWidget):
         """Train ``epochs`` epochs (SGD on shuffled batches), record each, then redraw once."""
         epochs = _check_number("epochs", epochs, 1, 100_000, integer=True)
         targets = self.y_train[:, None].astype(np.float32)
-        for _ in range(epochs):
-            self.model.fit(
-                self.X_train,
-                targets,
-                epochs=1,
-                batch_size=self.batch_size,
-                shuffle=True,
-                seed=self._shuffle_rng,
-                verbose=0,
-            )
-            self.epoch += 1
-            self._record()
+        # A too-large learning rate makes SGD diverge until the weights overflow; that is a
+        # lesson, not an error: training stops and the printed line says what happened.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(epochs):
+                if self.diverged:
+                    break
+                self.model.fit(
+                    self.X_train,
+                    targets,
+                    epochs=1,
+                    batch_size=self.batch_size,
+                    shuffle=True,
+                    seed=self._shuffle_rng,
+                    verbose=0,
+                )
+                self.epoch += 1
+                self._record()
+        if self.diverged:
+            self.controls["play"].playing = False
         self._redraw()
         return self
+
+    @property
+    def diverged(self):
+        """Whether the training loss has stopped being a finite number."""
+        return not np.isfinite(self.history["train_loss"][-1])
 
     def step(self):
         """One frame, as one tick of Play or one press of Step: ``epochs_per_frame`` epochs."""
@@ -1438,6 +1457,11 @@ class PlaygroundTrainer(_FigureWidget):
             checked["hidden_layers"] = _format_hidden(checked["hidden_layers"])
         with self._quiet():
             for key, value in checked.items():
+                slider = self.controls[key]
+                if isinstance(slider, widgets.SelectionSlider):
+                    choices = [v for _, v in slider.options]
+                    if value not in choices:
+                        slider.options = _choice_options(choices, value)
                 self._set(key, value)
         c = self.controls
         hidden = parse_hidden_layers(c["hidden_layers"].value)
@@ -1461,7 +1485,8 @@ class PlaygroundTrainer(_FigureWidget):
         return self
 
     def _redraw(self):
-        probabilities = self.model(self.grid)[:, 0].reshape(self.xx.shape)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged network: NaN colours
+            probabilities = self.model(self.grid)[:, 0].reshape(self.xx.shape)
         self.last_surface = probabilities
         self.image.set_data(probabilities)
         h = self.history
@@ -1483,6 +1508,11 @@ class PlaygroundTrainer(_FigureWidget):
         l2 = float(self.controls["l2"].value)
         if l2 > 0:
             text += f"; L2 penalty {float(sum(self.model.losses)):.3g}"
+        if self.diverged:
+            text = (
+                f"epoch {self.epoch}: the loss is no longer a finite number: training diverged. "
+                "Lower the learning rate and press reset."
+            )
         self._show(text)
 
     def _summary(self):

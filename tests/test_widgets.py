@@ -2,6 +2,7 @@
 
 import base64
 import io
+import warnings
 
 import ipywidgets
 import numpy as np
@@ -734,6 +735,8 @@ def test_trainer_blitting_matches_a_full_draw(trainer):
     stale = pixels(trainer.last_png)
     trainer.update(dataset="xor")
     assert_blit_matches_full_draw(trainer, stale)
+    # New data redrew the surface's axes as layers, not the whole figure.
+    assert trainer.n_background_draws == 1
 
 
 @pytest.mark.parametrize(
@@ -779,3 +782,30 @@ def test_trainer_keeps_a_value_not_on_the_slider_and_has_a_stable_repr():
         "activation='tanh', l2=0.002, learning_rate=0.05, epoch=0)"
     )
     assert trainer._repr_mimebundle_()["text/plain"] == repr(trainer)
+    trainer.train(1)
+    trainer.update(learning_rate=0.07)  # a value the slider lacks is added to it
+    assert 0.07 in [v for _, v in trainer.controls["learning_rate"].options]
+    assert trainer.model.optimizer.learning_rate == 0.07 and trainer.epoch == 1
+
+
+def test_divergence_stops_training_and_says_so():
+    trainer = widgets.PlaygroundTrainer(
+        dataset="gaussians", activation="linear", learning_rate=3.0, noise=0.6, resolution=10
+    )
+    trainer.controls["play"].playing = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings leak into the notebook
+        trainer.train(10)
+    # A linear network with SGD at rate 3 on these blobs overflows in its second epoch.
+    assert trainer.diverged and trainer.epoch == 2
+    assert not trainer.controls["play"].playing
+    assert trainer.last_text == (
+        "epoch 2: the loss is no longer a finite number: training diverged. "
+        "Lower the learning rate and press reset."
+    )
+    trainer.train(5)
+    assert trainer.epoch == 2  # nothing more until a reset
+    trainer.update(learning_rate=0.03)
+    trainer.reset()
+    trainer.train(3)
+    assert not trainer.diverged and trainer.epoch == 3

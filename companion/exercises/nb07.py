@@ -174,7 +174,7 @@ def backprop_factor(z, w):
 # q2: vanishing, exploding or healthy?
 
 VANISHING_RATIO, EXPLODING_RATIO = 1e-2, 1e2
-TINY, HUGE = 1e-3, 1e3
+TINY, HUGE = 1e-2, 1e3
 _LABELS = ("vanishing", "exploding", "healthy")
 
 
@@ -205,7 +205,7 @@ _NOT_FINITE = (
     "False, so the other rules cannot catch it)."
 )
 _SIZE_TINY = (
-    "the ratio is fine here, but every norm is tiny (the largest is below 1e-3): as with "
+    "the ratio is fine here, but every norm is tiny (the largest is below 1e-2): as with "
     "relu + Glorot in the notebook, no layer learns. The size rule calls that 'vanishing'."
 )
 _SIZE_HUGE = (
@@ -222,7 +222,7 @@ def _diagnose_cases():
         (np.geomspace(8e-15, 0.58, 24), {"exploding": _INVERTED}),  # sigmoid + Glorot
         (np.geomspace(0.68, 0.13, 24), {}),  # tanh + Glorot: healthy
         (np.geomspace(2.9e3, 0.48, 24), {"vanishing": _INVERTED}),  # tanh + N(0, 0.5)
-        (3e-4 * (1 + 0.1 * np.sin(layers)), {"healthy": _SIZE_TINY}),  # relu + Glorot
+        (1e-3 * (1 + 0.1 * np.sin(layers)), {"healthy": _SIZE_TINY}),  # relu + Glorot
         (list(1e4 * (1 + 0.2 * np.cos(layers))), {"healthy": _SIZE_HUGE}),  # a plain list
         (np.array([2.4, 0.8, np.nan, 0.7]), {"healthy": _NOT_FINITE}),
         (np.array([2.4, 0.8, 0.7, np.inf]), {"vanishing": _NOT_FINITE, "healthy": _NOT_FINITE}),
@@ -279,7 +279,7 @@ q2 = Question(
         "Work through the rules in order and return as soon as one applies; "
         "np.all(np.isfinite(norms)) is False when any norm is nan or inf.",
         "ratio = norms[0] / norms[-1]; compare it with 1e-2 and 1e2, then np.max(norms) with "
-        "1e3 and 1e-3.",
+        "1e3 and 1e-2.",
     ],
     solution_source="""
 def diagnose(grad_norms):
@@ -293,7 +293,7 @@ def diagnose(grad_norms):
         return "exploding"
     if norms.max() > 1e3:
         return "exploding"
-    if norms.max() < 1e-3:
+    if norms.max() < 1e-2:
         return "vanishing"
     return "healthy"
 """,

@@ -39,7 +39,7 @@ setup_notebook()
 import keras
 import numpy as np
 
-from companion import data, layers, models, plots, regularizers
+from companion import data, layers, models, plots, regularizers, widgets
 from companion.exercises import nb08 as ex
 from companion.utils import format_table
 
@@ -460,6 +460,25 @@ fig
 # A practical recipe: start with a network big enough to overfit (you then know it can learn
 # the task), then add early stopping, and tune dropout or L2 on the validation set.
 #
+# ## 9. Play with it: overfitting's knobs
+#
+# The widget below trains a small network on 2-D data, as TensorFlow Playground does: the
+# colours show its output over the plane, filled points are the 100 training points and
+# hollow ones the 100 test points, and the right panel plots the training loss (solid) and the
+# test loss (dashed) after each epoch. It starts with the knobs set to overfit: noisy data, a
+# big network (two layers of 32) and no L2. Press play: the test loss soon stops falling and
+# then climbs while the training loss keeps falling and the boundary curls around single noisy
+# points. Then press reset, set L2 to 0.003, or the hidden layers to `4`, or the noise to 0.1,
+# and train again. (Nothing trains until you press play or step; the widget needs a running
+# kernel.)
+
+# %%
+trainer = widgets.playground_trainer(
+    dataset="moons", noise=0.3, hidden_layers=(32, 32), activation="tanh", learning_rate=0.3
+)
+trainer
+
+# %% [markdown]
 # ## Exercises
 #
 # ### Exercise 1 — the L2 penalty of a model
