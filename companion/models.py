@@ -746,7 +746,6 @@ def from_keras(keras_model, custom_activations=None):
     """
     import keras
 
-
     if not isinstance(keras_model, keras.Model):
         raise TypeError(f"from_keras expects a keras.Model, but got {type(keras_model).__name__}.")
     if not keras_model.built or not getattr(keras_model, "inputs", None):
