@@ -721,9 +721,9 @@ print(
 # - Gradient clipping does not fix vanishing gradients and does not fix a bad initialization;
 #   it stops one bad step from destroying a run.
 #
-# To explore this interactively (depth, activation, initializer, and the per-layer
-# statistics updating as you move the sliders), go back to the deep-network explorer of
-# notebook 06, `companion.widgets.deep_network_explorer()`.
+# To explore this interactively, go back to the deep-network explorer of notebook 06,
+# `companion.widgets.deep_network_explorer()`: choose the depth, width, activation and
+# initializer, and the per-layer histograms of activations and gradients redraw.
 #
 # ## Exercises
 #
