@@ -30,11 +30,11 @@ install: $(STAMP)
 lab: install
 	$(BIN)/jupyter lab notebooks/
 
+# nbqa hands ruff a temporary .py file, so pyproject's "*.ipynb" per-file ignores do not
+# apply: the same four are repeated on the nbqa line (imports after the setup cell, figures).
 lint: install
 	$(BIN)/ruff check companion tests tools benchmarks notebooks/py
 	$(BIN)/ruff format --check companion tests tools benchmarks
-	# nbqa hands ruff a temporary .py file, so pyproject's "*.ipynb" per-file ignores do not
-	# apply: the same four are repeated here (imports after the setup cell, figure expressions).
 	$(BIN)/nbqa ruff $(NOTEBOOKS) --extend-ignore=E402,B018,F811,F401
 
 unit: install
