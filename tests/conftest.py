@@ -8,6 +8,15 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # repeatable CPU float sums
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Locally, Hypothesis draws new examples on every run and keeps the failures it finds in
+# .hypothesis/ to replay them. In CI (CI=true) a fresh clone has no such database, so the draws
+# are derandomized: the same examples on every CI run, and a red CI is reproducible by running
+# `CI=true make test`. Failing examples are printed with the blob to replay them.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
