@@ -21,32 +21,13 @@ Not part of the test suite: timings depend on the machine and its load.
 
 import argparse
 import os
-import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import _common  # noqa: E402,F401 -- first: environment and --threads before NumPy loads
 
-
-def _threads_from_argv(argv):
-    """The --threads value, read before NumPy loads (BLAS fixes its thread count at import)."""
-    for i, arg in enumerate(argv):
-        if arg.startswith("--threads="):
-            return int(arg.split("=", 1)[1])
-        if arg == "--threads" and i + 1 < len(argv):
-            return int(argv[i + 1])
-    return None
-
-
-THREADS = _threads_from_argv(sys.argv[1:])
-if THREADS is not None:
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(THREADS)
+THREADS = _common.THREADS
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from companion import data, layers, models, optimizers  # noqa: E402
 from companion.utils import format_table  # noqa: E402
@@ -174,6 +155,7 @@ def main(argv=None):
     n = args.samples or (10_000 if args.quick else 60_000)
     repeats = args.repeats or (1 if args.quick else 2)
 
+    _common.import_tensorflow_quietly()
     import tensorflow as tf
 
     if args.threads is not None:

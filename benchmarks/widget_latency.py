@@ -11,30 +11,11 @@ Run:  .venv/bin/python benchmarks/widget_latency.py [--updates 30] [--no-keras] 
 import argparse
 import os
 import platform
-import sys
 import time
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import _common  # noqa: E402,F401 -- first: environment and --threads before NumPy loads
 
-
-def _threads_from_argv(argv):
-    """The --threads value, read before NumPy loads (BLAS fixes its thread count at import)."""
-    for i, arg in enumerate(argv):
-        if arg.startswith("--threads="):
-            return int(arg.split("=", 1)[1])
-        if arg == "--threads" and i + 1 < len(argv):
-            return int(argv[i + 1])
-    return None
-
-
-THREADS = _threads_from_argv(sys.argv[1:])
-if THREADS is not None:
-    # The deep-network explorer multiplies many small matrices; on a machine whose cores are
-    # busy with other work, BLAS threads waiting for each other can make that 5-10x slower.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(THREADS)
+THREADS = _common.THREADS
 
 import numpy as np  # noqa: E402
 
@@ -228,6 +209,7 @@ def main():
     if keras:
         start = time.perf_counter()
         try:
+            _common.import_tensorflow_quietly()
             import keras as _keras  # noqa: F401
         except ImportError:
             print("Keras not installed: skipping the Keras scenarios.")

@@ -28,14 +28,13 @@ The samples follow the same distributions as Keras's but not the same random str
 and TensorFlow use different generators, so compare them statistically, not number by number.
 """
 
-import difflib
 import inspect
 import math
 import numbers
 
 import numpy as np
 
-from companion.utils import as_generator
+from companion.utils import as_generator, lookup_name, resolve_identifier
 
 __all__ = [
     "Initializer",
@@ -694,36 +693,23 @@ def get(identifier):
         >>> get("he_normal")
         HeNormal(seed=None, input_axes=None, output_axes=None)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Initializer):
-        return identifier
-    if inspect.isclass(identifier) and issubclass(identifier, Initializer):
-        return identifier()
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(
-                "An initializer config must look like {'class_name': 'RandomNormal', "
-                f"'config': {{...}}}}, but got {identifier!r}."
-            )
-        return _lookup(identifier["class_name"]).from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if callable(identifier):
-        return _FunctionInitializer(identifier)
-    raise TypeError(
-        "An initializer must be a name such as 'glorot_uniform', an Initializer or a "
-        f"function fn(shape, dtype=None), but got {type(identifier).__name__}."
+    return resolve_identifier(
+        identifier,
+        Initializer,
+        _lookup,
+        _FunctionInitializer,
+        config_error="An initializer config must look like {'class_name': 'RandomNormal', "
+        "'config': {...}}",
+        type_error="An initializer must be a name such as 'glorot_uniform', an Initializer or a "
+        "function fn(shape, dtype=None)",
     )
 
 
 def _lookup(name):
-    cls = _IDENTIFIERS.get(name)
-    if cls is None:
-        close = difflib.get_close_matches(str(name), list(_IDENTIFIERS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown initializer {name!r}.{hint} Valid names: {', '.join(names())} "
-            "(or the class names, e.g. 'GlorotUniform')."
-        )
-    return cls
+    return lookup_name(
+        _IDENTIFIERS,
+        name,
+        "initializer",
+        names(),
+        also="(or the class names, e.g. 'GlorotUniform')",
+    )

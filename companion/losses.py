@@ -23,14 +23,12 @@ become float64), or in ``dtype`` if given. Keras's loss objects compute in float
 given ``dtype=``; pass ``dtype="float64"`` to Keras to compare in float64.
 """
 
-import difflib
-import inspect
 import numbers
 import warnings
 
 import numpy as np
 
-from companion.utils import as_float_array
+from companion.utils import as_float_array, lookup_name, resolve_identifier
 
 __all__ = [
     "EPSILON",
@@ -654,36 +652,22 @@ def get(identifier):
         >>> get("mse")
         MeanSquaredError(reduction='sum_over_batch_size')
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Loss):
-        return identifier
-    if inspect.isclass(identifier) and issubclass(identifier, Loss):
-        return identifier()
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(
-                "A loss config must look like {'class_name': 'CategoricalCrossentropy', "
-                f"'config': {{'from_logits': True}}}}, but got {identifier!r}."
-            )
-        return _lookup(identifier["class_name"]).from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if callable(identifier):
-        return LossFunctionWrapper(identifier)
-    raise TypeError(
-        "A loss must be a name such as 'mse', a Loss or a function fn(y_true, y_pred), "
-        f"but got {type(identifier).__name__}."
+    return resolve_identifier(
+        identifier,
+        Loss,
+        _lookup,
+        LossFunctionWrapper,
+        config_error="A loss config must look like {'class_name': 'CategoricalCrossentropy', "
+        "'config': {'from_logits': True}}",
+        type_error="A loss must be a name such as 'mse', a Loss or a function fn(y_true, y_pred)",
     )
 
 
 def _lookup(name):
-    cls = _IDENTIFIERS.get(name)
-    if cls is None:
-        close = difflib.get_close_matches(str(name), list(_IDENTIFIERS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown loss {name!r}.{hint} Valid names: {', '.join(names())} "
-            "(also 'mse', 'mae', 'bce' and the class names, e.g. 'MeanSquaredError')."
-        )
-    return cls
+    return lookup_name(
+        _IDENTIFIERS,
+        name,
+        "loss",
+        names(),
+        also="(also 'mse', 'mae', 'bce' and the class names, e.g. 'MeanSquaredError')",
+    )

@@ -17,14 +17,12 @@ Comparing with Keras in float64: Keras converts the factor through float32 befor
 like 0.01, and exactly for factors float32 represents (0.5, 0.125, 2**-7).
 """
 
-import difflib
-import inspect
 import math
 import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array
+from companion.utils import as_float_array, lookup_name, resolve_identifier
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names", "ALL"]
 
@@ -201,38 +199,28 @@ def get(identifier):
         >>> get("l2")
         L2(l2=0.01)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Regularizer):
-        return identifier
-    if inspect.isclass(identifier) and issubclass(identifier, Regularizer):
-        return identifier()
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(
-                "A regularizer config must look like {'class_name': 'L2', 'config': "
-                f"{{'l2': 0.01}}}}, but got {identifier!r}."
-            )
-        return _lookup(identifier["class_name"]).from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if callable(identifier):
-        if callable(getattr(identifier, "gradient", None)):
-            return identifier
-        return _FunctionRegularizer(identifier)
-    raise TypeError(
-        "A regularizer must be a name ('l1', 'l2', 'l1l2'), a Regularizer, a function "
-        f"fn(w) or None, but got {type(identifier).__name__}."
+    return resolve_identifier(
+        identifier,
+        Regularizer,
+        _lookup,
+        _as_regularizer,
+        config_error="A regularizer config must look like {'class_name': 'L2', 'config': "
+        "{'l2': 0.01}}",
+        type_error="A regularizer must be a name ('l1', 'l2', 'l1l2'), a Regularizer, a "
+        "function fn(w) or None",
     )
 
 
+def _as_regularizer(fn):
+    """A function with its own ``gradient`` is used as is; a plain ``fn(w)`` is wrapped."""
+    return fn if callable(getattr(fn, "gradient", None)) else _FunctionRegularizer(fn)
+
+
 def _lookup(name):
-    cls = _IDENTIFIERS.get(name)
-    if cls is None:
-        close = difflib.get_close_matches(str(name), list(_IDENTIFIERS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown regularizer {name!r}.{hint} Valid names: {', '.join(names())} "
-            "(also 'l1_l2' and the class names 'L1', 'L2', 'L1L2')."
-        )
-    return cls
+    return lookup_name(
+        _IDENTIFIERS,
+        name,
+        "regularizer",
+        names(),
+        also="(also 'l1_l2' and the class names 'L1', 'L2', 'L1L2')",
+    )

@@ -149,3 +149,49 @@ def _import_tensorflow_quietly():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def lookup_name(table, name, kind, valid_names, also=""):
+    """``table[name]``, or a ValueError that suggests the closest name and lists the valid ones.
+
+    ``kind`` names the thing ("initializer"), ``also`` adds other accepted spellings to the
+    message (e.g. "(also 'mse' and the class names)").
+    """
+    import difflib
+
+    found = table.get(name)
+    if found is None:
+        close = difflib.get_close_matches(str(name), list(table), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid_names)}"
+            + (f" {also}" if also else "")
+            + "."
+        )
+    return found
+
+
+def resolve_identifier(identifier, base, lookup, wrap_function, config_error, type_error):
+    """The object a Keras-style ``get(identifier)`` returns, shared by the companion's registries.
+
+    ``identifier`` may be None (returned as is), an instance of ``base`` (returned as is), a
+    subclass of ``base`` (instantiated with its defaults), a config dict
+    ``{"class_name": ..., "config": {...}}``, a registered name (``lookup(name)()``), or a
+    plain function (``wrap_function(fn)``). ``config_error`` and ``type_error`` are the
+    messages for a dict without ``class_name`` and for anything else; both end with what came.
+    """
+    import inspect
+
+    if identifier is None or isinstance(identifier, base):
+        return identifier
+    if inspect.isclass(identifier) and issubclass(identifier, base):
+        return identifier()
+    if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(f"{config_error}, but got {identifier!r}.")
+        return lookup(identifier["class_name"]).from_config(identifier.get("config") or {})
+    if isinstance(identifier, str):
+        return lookup(identifier)()
+    if callable(identifier):
+        return wrap_function(identifier)
+    raise TypeError(f"{type_error}, but got {type(identifier).__name__}.")

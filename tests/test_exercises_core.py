@@ -566,3 +566,48 @@ def test_expect_function_blank_results_and_bad_usage():
 
 def _raise_not_implemented(x):
     raise NotImplementedError
+
+
+def test_call_learner_copies_inputs_and_reports_failures_kindly():
+    from companion.exercises.core import NotAttempted, NotYet, call_learner, require_result
+
+    data, items = np.arange(3.0), [1, 2]
+
+    def scribble(x, xs):
+        x[:] = -1
+        xs.append(3)
+        return x.sum() + len(xs)
+
+    assert call_learner(scribble, (data, items), "scribble", "on [0, 1, 2]") == 0.0
+    assert data.tolist() == [0.0, 1.0, 2.0] and items == [1, 2]  # the checker's data is intact
+
+    def unfinished(x):
+        raise NotImplementedError
+
+    with pytest.raises(NotAttempted, match="unfinished still raises NotImplementedError"):
+        call_learner(unfinished, (data,), "unfinished", "on [0, 1, 2]")
+
+    def broken(x):
+        return x / {}["n"]
+
+    with pytest.raises(NotYet, match=r"^on \[0, 1, 2\], your code raised KeyError") as info:
+        call_learner(broken, (data,), "broken", "on [0, 1, 2]")
+    assert "Traceback" not in str(info.value)
+
+    with pytest.raises(NotAttempted, match="still returns `...`"):
+        require_result(..., "f")
+    with pytest.raises(NotAttempted, match="returned None"):
+        require_result(None, "f")
+    require_result(None, "f", allow_none=True)  # None can be a right answer (e.g. "no layer")
+
+
+def test_unwrap_keras_error_keeps_the_learners_message():
+    from companion.exercises.core import unwrap_keras_error
+
+    wrapped = ValueError(
+        "Exception encountered when calling MyLayer.call().\n\n"
+        "\x1b[1mshapes (2, 3) and (4,) are incompatible\x1b[0m\n\nArguments received: ..."
+    )
+    assert str(unwrap_keras_error(wrapped)) == "shapes (2, 3) and (4,) are incompatible"
+    plain = KeyError("n")
+    assert unwrap_keras_error(plain) is plain

@@ -18,17 +18,6 @@ def evaluate(q, answer):
     return status, message
 
 
-@pytest.mark.parametrize("q", nb00.QUESTIONS, ids=lambda q: q.name)
-def test_reference_solution_is_correct(q):
-    status, message = q.evaluate_solution()
-    assert status == CORRECT, message
-
-
-@pytest.mark.parametrize("q", nb00.QUESTIONS, ids=lambda q: q.name)
-def test_blank_answer_is_not_attempted(q):
-    assert q.evaluate(...)[0] == NOT_ATTEMPTED
-
-
 def test_answer_cells_as_shipped_are_not_attempted():
     cells = [c for c in jupytext.read(SOURCE).cells if "exercise" in c.metadata.get("tags", [])]
     questions = [nb00.q1, nb00.q2]
@@ -38,16 +27,6 @@ def test_answer_cells_as_shipped_are_not_attempted():
         exec(cell.source, namespace)
         status, message = q.evaluate(*[namespace[name] for name in q.answer_names])
         assert status == NOT_ATTEMPTED, (q.name, message)
-
-
-@pytest.mark.parametrize("q", [nb00.q1, nb00.q2], ids=lambda q: q.name)
-def test_exception_in_learner_code_is_reported_kindly(q):
-    def broken(x):
-        return x / "255"
-
-    status, message = evaluate(q, broken)
-    assert status == NOT_YET
-    assert "your code raised" in message
 
 
 # --- demo: the three outcomes the notebook shows ----------------------------------------------

@@ -19,17 +19,6 @@ def evaluate(q, answer):
     return status, message
 
 
-@pytest.mark.parametrize("q", nb01.QUESTIONS, ids=lambda q: q.name)
-def test_reference_solution_is_correct(q):
-    status, message = q.evaluate_solution()
-    assert status == CORRECT, message
-
-
-@pytest.mark.parametrize("q", nb01.QUESTIONS, ids=lambda q: q.name)
-def test_blank_answer_is_not_attempted(q):
-    assert q.evaluate(...)[0] == NOT_ATTEMPTED
-
-
 def test_answer_cells_as_shipped_are_not_attempted():
     """Each exercise cell of the notebook source, run as it ships, is "not attempted"."""
     cells = [c for c in jupytext.read(SOURCE).cells if "exercise" in c.metadata.get("tags", [])]
@@ -48,16 +37,6 @@ def test_function_raising_not_implemented_is_not_attempted(q):
         raise NotImplementedError
 
     assert q.evaluate(blank)[0] == NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("q", FUNCTION_QUESTIONS, ids=lambda q: q.name)
-def test_exception_in_learner_code_is_reported_kindly(q):
-    def broken(*args):
-        return {}["missing"]
-
-    status, message = evaluate(q, broken)
-    assert status == NOT_YET
-    assert "KeyError" in message and "your code raised" in message
 
 
 @pytest.mark.parametrize("q", FUNCTION_QUESTIONS, ids=lambda q: q.name)

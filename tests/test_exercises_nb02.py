@@ -24,17 +24,6 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-@pytest.mark.parametrize("q", nb02.QUESTIONS, ids=lambda q: q.name)
-def test_reference_solution_is_correct(q):
-    status, message = q.evaluate_solution()
-    assert status == CORRECT, message
-
-
-@pytest.mark.parametrize("q", nb02.QUESTIONS, ids=lambda q: q.name)
-def test_blank_answer_is_not_attempted(q):
-    assert q.evaluate(...)[0] == NOT_ATTEMPTED
-
-
 def test_answer_cells_as_shipped_are_not_attempted():
     """Each exercise cell of the notebook source, run as it ships, is "not attempted"."""
     cells = [c for c in jupytext.read(SOURCE).cells if "exercise" in c.metadata.get("tags", [])]
@@ -45,16 +34,6 @@ def test_answer_cells_as_shipped_are_not_attempted():
         answers = [namespace[name] for name in q.answer_names]
         status, message = q.evaluate(*answers)
         assert status == NOT_ATTEMPTED, (q.name, message)
-
-
-@pytest.mark.parametrize("q", FUNCTION_QUESTIONS, ids=lambda q: q.name)
-def test_exception_in_learner_code_is_reported_kindly(q):
-    def broken(x):
-        return x.no_such_attribute
-
-    status, message = evaluate(q, broken)
-    assert status == NOT_YET
-    assert "AttributeError" in message and "your code raised" in message
 
 
 @pytest.mark.parametrize("q", FUNCTION_QUESTIONS, ids=lambda q: q.name)

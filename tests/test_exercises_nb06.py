@@ -11,41 +11,11 @@ from companion.exercises.core import CORRECT, NOT_ATTEMPTED, NOT_YET
 
 
 @pytest.mark.parametrize("q", nb06.QUESTIONS, ids=lambda q: q.name)
-def test_reference_solution_is_correct(q):
-    status, message = q.evaluate_solution()
-    assert status == CORRECT, message
-
-
-@pytest.mark.parametrize("q", nb06.QUESTIONS, ids=lambda q: q.name)
-def test_blank_answer_is_not_attempted(q):
-    assert q.evaluate(...)[0] == NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("q", nb06.QUESTIONS, ids=lambda q: q.name)
-def test_function_returning_ellipsis_is_not_attempted(q):
-    def blank(*args):
-        return ...
-
-    assert q.evaluate(blank)[0] == NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("q", nb06.QUESTIONS, ids=lambda q: q.name)
 def test_function_raising_not_implemented_is_not_attempted(q):
     def blank(*args):
         raise NotImplementedError
 
     assert q.evaluate(blank)[0] == NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("q", nb06.QUESTIONS, ids=lambda q: q.name)
-def test_exception_in_learner_code_is_reported_kindly(q):
-    def broken(*args):
-        return {}["missing"]
-
-    status, message = q.evaluate(broken)
-    assert status == NOT_YET
-    assert "KeyError" in message
-    assert "Traceback" not in message and "checker itself failed" not in message
 
 
 def _not_yet(q, answer, *fragments):

@@ -13,25 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companion import losses as cl
-
-try:  # another module of the package; a local helper until it exists
-    from companion.gradcheck import numerical_gradient
-except ImportError:
-
-    def numerical_gradient(f, x, h=1e-5):
-        """Centred differences (f(x + h e_i) - f(x - h e_i)) / (2 h) for every entry i."""
-        x = np.array(x, dtype=np.float64)
-        grad = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            old = x[idx]
-            x[idx] = old + h
-            up = f(x)
-            x[idx] = old - h
-            down = f(x)
-            x[idx] = old
-            grad[idx] = (up - down) / (2 * h)
-        return grad
-
+from companion.gradcheck import numerical_gradient
 
 REGRESSION = ["mean_absolute_error", "mean_squared_error"]
 # (registry name, constructor kwargs): every registered loss, with and without logits.

@@ -202,6 +202,68 @@ def describe_exception(exc, checker_codes=()):
     return f"your code raised {type(exc).__name__}: {message}{_where(learner_tb)}"
 
 
+_KERAS_BOLD = re.compile(r"\x1b\[1m(.*?)\x1b\[0m", re.S)
+
+
+def unwrap_keras_error(exc):
+    """``exc`` with Keras's "Exception encountered when calling ..." wrapping removed.
+
+    Keras re-raises an error from a layer's ``call`` with the original message in bold between
+    its own lines (layer name, arguments received); a learner needs the original message.
+    """
+    text = str(exc.args[0]) if len(exc.args) == 1 else ""
+    match = _KERAS_BOLD.search(text) if "Exception encountered when calling" in text else None
+    if match is None:
+        return exc
+    try:
+        clean = type(exc)(match.group(1).strip())
+    except Exception:  # an exception type that cannot be rebuilt from a message
+        return exc
+    return clean.with_traceback(exc.__traceback__)
+
+
+def call_learner(fn, args, name, label):
+    """Call a learner's function ``name`` on copies of ``args``; failures become kind messages.
+
+    ``NotYet``/``NotAttempted`` raised by nested checks pass through; ``NotImplementedError``
+    means "not attempted"; any other exception becomes ``NotYet("<label>, your code raised
+    ...")`` without a traceback. Arrays and lists are copied, so a learner's function that
+    changes its input in place cannot spoil the checker's data.
+    """
+    try:
+        return fn(*[a.copy() if isinstance(a, (np.ndarray, list)) else a for a in args])
+    except (NotYet, NotAttempted):
+        raise
+    except NotImplementedError:
+        raise NotAttempted(
+            f"{name} still raises NotImplementedError: replace that line with your code."
+        ) from None
+    except Exception as exc:
+        raise NotYet(f"{label}, {describe_exception(unwrap_keras_error(exc))}.") from None
+
+
+def require_result(result, name, allow_none=False):
+    """Raise ``NotAttempted`` when a learner's function ``name`` returned ``...`` (or None)."""
+    if result is Ellipsis or (result is None and not allow_none):
+        what = "still returns `...`" if result is Ellipsis else "returned None"
+        raise NotAttempted(
+            f"your function {name} {what}: write its body and `return` the result, run that "
+            "cell, then run this check again."
+        )
+
+
+def load_keras():
+    """Keras, imported when a check first needs it (the companion never imports it at load)."""
+    import keras
+
+    return keras
+
+
+def keras_setup():
+    """The namespace a Keras exercise's reference solution runs in: ``{"keras": keras}``."""
+    return {"keras": load_keras()}
+
+
 # ---------------------------------------------------------------------------------------------
 # Blank answers and learner functions.
 
@@ -967,4 +1029,9 @@ __all__ = [
     "expect_function",
     "expect_number",
     "questions_in",
+    "call_learner",
+    "require_result",
+    "load_keras",
+    "keras_setup",
+    "unwrap_keras_error",
 ]

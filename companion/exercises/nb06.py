@@ -20,38 +20,18 @@ import re
 import numpy as np
 
 from companion.exercises.core import (
-    NotAttempted,
     NotYet,
     Question,
+    call_learner,
     describe,
-    describe_exception,
     expect_callable,
+    require_result,
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
 
 
-def _call(fn, args, name, label):
-    """Call a learner's function on copies of ``args``; exceptions become a kind ``NotYet``."""
-    try:
-        return fn(*[a.copy() if isinstance(a, (np.ndarray, list)) else a for a in args])
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise NotYet(f"{label}, {describe_exception(exc)}.") from None
-
-
-def _blank(result, name, allow_none=False):
-    if result is Ellipsis or (result is None and not allow_none):
-        what = "still returns `...`" if result is Ellipsis else "returned None"
-        raise NotAttempted(
-            f"your function {name} {what}: write its body and `return` the result, run that "
-            "cell, then run this check again."
-        )
+_call, _blank = call_learner, require_result
 
 
 def _as_number(result, label):

@@ -14,47 +14,19 @@ Keras is imported inside the checks that need it.
 import numpy as np
 
 from companion.exercises.core import (
-    NotAttempted,
     NotYet,
     Question,
-    describe_exception,
+    call_learner,
     expect_callable,
+    keras_setup,
+    load_keras,
+    require_result,
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
 
 
-def _keras():
-    import keras
-
-    return keras
-
-
-def _keras_setup():
-    return {"keras": _keras()}
-
-
-def _call(fn, args, name, label):
-    """Call a learner's function on copies of ``args``; exceptions become a kind ``NotYet``."""
-    try:
-        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise NotYet(f"{label}, {describe_exception(exc)}.") from None
-
-
-def _blank(result, name):
-    if result is Ellipsis or result is None:
-        what = "still returns `...`" if result is Ellipsis else "returned None"
-        raise NotAttempted(
-            f"your function {name} {what}: write its body and `return` the result, run that "
-            "cell, then run this check again."
-        )
+_call, _blank, _keras, _keras_setup = call_learner, require_result, load_keras, keras_setup
 
 
 def _as_number(result, label):

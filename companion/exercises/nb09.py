@@ -23,9 +23,12 @@ from companion.exercises.core import (
     NotAttempted,
     NotYet,
     Question,
+    call_learner,
     describe_exception,
     expect_array,
     expect_callable,
+    load_keras,
+    require_result,
 )
 
 __all__ = ["q1", "q2", "q3", "QUESTIONS", "BUDGET"]
@@ -34,58 +37,12 @@ BUDGET = 60_000
 """The capstone's parameter budget."""
 
 
-def _keras():
-    import keras
-
-    return keras
+_call, _blank, _keras = call_learner, require_result, load_keras
 
 
 def _keras_setup():
     keras = _keras()
     return {"keras": keras, "ops": keras.ops}
-
-
-def _call(fn, args, name, label):
-    """Call a learner's code; exceptions become a kind ``NotYet`` (never a traceback)."""
-    try:
-        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise NotYet(f"{label}, {describe_exception(_unwrapped(exc))}.") from None
-
-
-_KERAS_BOLD = re.compile(r"\x1b\[1m(.*?)\x1b\[0m", re.S)
-
-
-def _unwrapped(exc):
-    """``exc`` with Keras's "Exception encountered when calling ..." wrapping removed.
-
-    Keras re-raises an error from a layer's ``call`` with the original message in bold between
-    its own lines (layer name, arguments received); a learner needs the original message.
-    """
-    text = str(exc.args[0]) if len(exc.args) == 1 else ""
-    match = _KERAS_BOLD.search(text) if "Exception encountered when calling" in text else None
-    if match is None:
-        return exc
-    try:
-        clean = type(exc)(match.group(1).strip())
-    except Exception:  # an exception type that cannot be rebuilt from a message
-        return exc
-    return clean.with_traceback(exc.__traceback__)
-
-
-def _blank(result, name):
-    if result is Ellipsis or result is None:
-        what = "still returns `...`" if result is Ellipsis else "returned None"
-        raise NotAttempted(
-            f"your function {name} {what}: write its body and `return` the result, run that "
-            "cell, then run this check again."
-        )
 
 
 def _sigmoid(x):
