@@ -611,3 +611,13 @@ def test_unwrap_keras_error_keeps_the_learners_message():
     assert str(unwrap_keras_error(wrapped)) == "shapes (2, 3) and (4,) are incompatible"
     plain = KeyError("n")
     assert unwrap_keras_error(plain) is plain
+
+
+def test_describe_keeps_a_small_matrix_on_one_line():
+    from companion.exercises.core import describe
+
+    text = describe(np.array([[1.0, 2.0, 3.0], [0.5, 0.0, 1.0]]))
+    assert "\n" not in text
+    assert text == "[[1. , 2. , 3. ], [0.5, 0. , 1. ]]"
+    assert describe(np.zeros((4, 4))) == "an array of shape (4, 4)"
+    assert describe([1.5, 2.0]) == "[1.5, 2. ]"

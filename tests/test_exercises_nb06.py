@@ -205,6 +205,11 @@ def test_q3_he_for_tanh():
     _not_yet(nb06.q3, _chooser(tanh="he_normal"), "'tanh'", "Glorot")
 
 
+def test_q3_he_for_sigmoid_gets_sigmoids_own_reason():
+    # Not tanh's "twice the variance" argument: sigmoid's slope at 0 is 1/4.
+    _not_yet(nb06.q3, _chooser(sigmoid="he_uniform"), "'sigmoid'", "slope at 0 is 1/4", "Glorot")
+
+
 def test_q3_he_for_everything():
     _not_yet(nb06.q3, lambda activation: "he_normal", "'tanh'")
 

@@ -515,3 +515,46 @@ def test_q3_check_is_cheap_and_does_not_train(keras):
     ((model, before),) = made
     for w0, w1 in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(w0, w1)
+
+
+def test_q3_custom_activation_function_with_an_underscore_is_named(keras):
+    def swish_keras(x):  # the notebook's own custom activation
+        return x * keras.ops.sigmoid(x)
+
+    build = _builder(keras, activation=swish_keras)
+    for words in ("swish_keras is smooth like relu", "swish is smooth like relu"):
+        status, message = nb09.q3.evaluate(build, _just(activation=words))
+        assert status == CORRECT, (words, message)
+    _not_yet(nb09.q3, build, _just(activation="tanh is zero-centred"), fragments=("swish_keras",))
+
+
+def _with_own_activation_layer(keras, init):
+    class MyLeakyReLU(keras.layers.Layer):  # a learner's activation layer, as in Exercise 2
+        def call(self, x):
+            return keras.ops.where(x > 0, x, 0.1 * x)
+
+    def build_capstone_model():
+        return keras.Sequential(
+            [
+                keras.Input(shape=(784,)),
+                keras.layers.Dense(64, kernel_initializer=init),
+                MyLeakyReLU(),
+                keras.layers.Dropout(0.2),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+
+    return build_capstone_model
+
+
+def test_q3_own_activation_layer_counts_as_the_activation(keras):
+    just = _just(activation="a leaky relu keeps a gradient for negative inputs")
+    status, message = nb09.q3.evaluate(_with_own_activation_layer(keras, "he_normal"), just)
+    assert status == CORRECT, message
+    assert "my_leaky_relu" in message
+    _not_yet(
+        nb09.q3,
+        _with_own_activation_layer(keras, "glorot_uniform"),
+        just,
+        fragments=("my_leaky_relu", "he_normal"),
+    )

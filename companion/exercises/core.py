@@ -591,7 +591,9 @@ def describe(value, max_items=6):
         if arr.dtype != object:
             if arr.size > max_items:
                 return f"an array of shape {arr.shape}"
-            return np.array2string(arr, precision=4, separator=", ", suppress_small=True)
+            text = np.array2string(arr, precision=4, separator=", ", suppress_small=True)
+            # One line, as hints are: a 2-D array's rows joined by a space.
+            return re.sub(r"\s*\n\s*", " ", text)
     if isinstance(value, (float, np.floating)):
         return format(float(value), ".6g")
     if callable(value) and hasattr(value, "__name__"):

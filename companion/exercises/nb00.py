@@ -159,7 +159,8 @@ q2 = Question(
     prompt="Write class_counts(labels): an array of 10 counts, entry k = number of labels == k.",
     check_fn=_check_class_counts,
     hint=[
-        "For each k in range(10), (labels == k).sum() counts one class.",
+        "For each k in range(10), (labels == k).sum() counts one class (labels is a NumPy array, "
+        "so labels == k is an array of True/False).",
         "np.bincount(labels, minlength=10) counts them all at once.",
     ],
     solution_source="""

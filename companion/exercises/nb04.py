@@ -195,7 +195,8 @@ q1 = Question(
         "Start with inputs = keras.Input(shape=(16,), name='features') and call each layer on "
         "the tensor before it: h = keras.layers.Dense(16, activation='relu', "
         "name='hidden_1')(inputs).",
-        "The skip: s = keras.layers.Add(name='skip')([inputs, h]); then "
+        "Then h = keras.layers.Dense(16, name='hidden_2')(h); the skip: "
+        "s = keras.layers.Add(name='skip')([inputs, h]); then "
         "outputs = keras.layers.Dense(4, activation='softmax', name='head')(s) and "
         "return keras.Model(inputs, outputs).",
     ],

@@ -347,6 +347,12 @@ def _initializer_hint(activation, name):
             "right variance, but SELU's derivation, and Keras's selu documentation, use a "
             "NORMAL distribution: 'lecun_normal'."
         )
+    if activation == "sigmoid" and name in _HE:
+        return (
+            f"{name!r}'s factor 2 makes up for ReLU zeroing half its inputs; sigmoid zeroes "
+            "none. Its slope at 0 is 1/4 and its outputs have mean 0.5, so no scale keeps its "
+            "variance exactly: the convention is Glorot's (Keras's default)."
+        )
     if activation in _SQUASHING and name in _HE:
         return (
             f"He's factor 2 makes up for the half of its inputs that ReLU sets to zero; "
@@ -378,15 +384,15 @@ def _check_choice(choose_initializer):
         raise NotYet(f"{label}, {_initializer_hint(activation, name)}")
     return (
         "He for the ReLU family (factor 2), LeCun normal for SELU (self-normalizing), Glorot "
-        "(or LeCun) for tanh, sigmoid and linear layers."
+        "(or LeCun) for tanh and linear layers, and by convention for sigmoid."
     )
 
 
 q3 = Question(
     "q3",
     prompt=(
-        "Write choose_initializer(activation) that returns the Keras initializer name that "
-        "keeps the signal's variance in a deep stack of layers with that activation."
+        "Write choose_initializer(activation) that returns the Keras initializer name whose "
+        "variance argument fits a deep stack of layers with that activation."
     ),
     check_fn=_check_choice,
     hint=[

@@ -250,8 +250,9 @@ q2 = Question(
     ),
     check_fn=_check_diagnose,
     hint=[
-        "Work through the rules in order and return as soon as one applies; "
-        "np.all(np.isfinite(norms)) is False when any norm is nan or inf.",
+        "Start with norms = np.asarray(grad_norms, dtype=float), then work through the rules "
+        "in order and return as soon as one applies; np.all(np.isfinite(norms)) is False "
+        "when any norm is nan or inf.",
         "ratio = norms[0] / norms[-1]; compare it with 1e-2 and 1e2, then np.max(norms) with "
         "1e3 and 1e-2.",
     ],

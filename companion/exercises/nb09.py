@@ -592,9 +592,36 @@ def _activation_of(layers, i):
             return _ACTIVATION_LAYERS[nkind]
         if nkind == "Activation":
             return _activation_name(nxt.activation)
+        if not type(nxt).__module__.startswith("keras") and not hasattr(nxt, "kernel_initializer"):
+            # A learner's own activation layer, e.g. LearnableLeakyReLU from Exercise 2.
+            return _snake(nkind)
         if nkind not in _PASS_THROUGH + _NORMALIZATION:
             break
     return "linear"
+
+
+def _snake(name):
+    """``MyLeakyReLU`` -> ``my_leaky_relu`` (ReLU kept whole, unlike Keras's ``re_lu``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.replace("ReLU", "Relu")).lower()
+
+
+def _name_pattern(name):
+    """A regex that finds ``name`` in a text normalised by ``_words``.
+
+    ``swish_keras``, ``SwishKeras`` and ``swish-keras`` all match "swish keras" and "swishkeras".
+    """
+    parts = [p for p in re.split(r"[_\-\s]+", _snake(name)) if p]
+    return r"\s?".join(re.escape(p) for p in parts)
+
+
+def _activation_patterns(name):
+    """What a justification may call the activation ``name``: the name itself, and the usual
+    words of every known activation inside it (``learnable_leaky_relu`` -> leaky, relu, ...)."""
+    patterns = [_name_pattern(name)]
+    for known, words in _ACTIVATION_WORDS.items():
+        if known in name:
+            patterns.extend(words)
+    return patterns
 
 
 def _words(text):
@@ -714,11 +741,12 @@ def _pairing_hint(layer, activation, init):
             "normal initialization (Klambauer et al., 2017; notebook 07): "
             "kernel_initializer='lecun_normal'."
         )
-    if family == "glorot" and init != "glorot":
+    if family == "glorot" and init not in ("glorot", "lecun_normal", "lecun_uniform"):
         return (
             f"{where}) uses {shown} initialization. Glorot (Xavier) initialization was derived "
-            "for tanh and sigmoid (Glorot & Bengio, 2010; notebook 06): "
-            "kernel_initializer='glorot_uniform' or 'glorot_normal'."
+            "for symmetric activations like tanh and is the convention for sigmoid (Glorot & "
+            "Bengio, 2010; notebook 06): kernel_initializer='glorot_uniform' or "
+            "'glorot_normal'."
         )
     return None
 
@@ -813,14 +841,14 @@ def _check_capstone(build_capstone_model, justification):
         if hint:
             raise NotYet(hint)
     activations_used = sorted({a for _, a, _ in hidden})
-    words = [w for a in activations_used for w in _ACTIVATION_WORDS.get(a, (re.escape(a),))]
+    words = [w for a in activations_used for w in _activation_patterns(a)]
     if not _mentions(texts["activation"], words):
         raise NotYet(
             f"justification['activation'] should name the activation your hidden layers use "
             f"({', '.join(activations_used)}) and say why you chose it."
         )
     inits = sorted({i for _, _, i in hidden})
-    init_words = [w for i in inits for w in _INIT_WORDS.get(i, (re.escape(i.lower()),))]
+    init_words = [w for i in inits for w in _INIT_WORDS.get(i, (_name_pattern(i),))]
     if not _mentions(texts["initializer"], init_words):
         shown = ", ".join(i.replace("he", "He").replace("glorot", "Glorot") for i in inits)
         raise NotYet(

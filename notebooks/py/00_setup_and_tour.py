@@ -238,8 +238,8 @@ ex.q1.check(to_unit_range)
 #
 # A classifier that always answers the most common class gets that class's share as its
 # accuracy, so it is worth knowing the class counts. Write `class_counts(labels)` that returns a
-# NumPy array of length 10 whose entry `k` is the number of labels equal to `k` (for a list of
-# labels 0–9; a class that never occurs counts 0). Then look at `class_counts(y_train)`.
+# NumPy array of length 10 whose entry `k` is the number of labels equal to `k` (for a NumPy
+# array of labels 0–9; a class that never occurs counts 0). Then look at `class_counts(y_train)`.
 
 
 # %% tags=["exercise", "q2"]
@@ -269,8 +269,8 @@ ex.q2.check(class_counts)
 #   Colab offers a GPU, but this course does not need one: dense networks on 28 × 28 images train
 #   quickly on a CPU.
 # - **Widgets.** Some notebooks contain sliders (ipywidgets). They work in JupyterLab, Jupyter
-#   Notebook, VS Code and Colab; in a static view (GitHub's preview) you will only see the
-#   figure they start with.
+#   Notebook, VS Code and Colab; a static view (GitHub's preview) does not show them: run the
+#   notebook to get them.
 # - **Fresh start.** If a notebook behaves oddly, use *Kernel → Restart Kernel and Run All
 #   Cells*: the notebooks are written to run top to bottom on a fresh kernel.
 #

@@ -36,6 +36,8 @@ from companion.utils import setup_notebook
 setup_notebook()
 
 # %%
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -86,10 +88,11 @@ CATALOGUE = [
 plots.activation_grid(CATALOGUE)
 
 # %% [markdown]
-# The rectifiers have derivative 1 for positive inputs and 0 (or a small slope) for negative
-# ones. The squashing functions flatten out on both sides: their derivative tends to 0 for
-# large `|x|` (they **saturate**), and the sigmoid's derivative never exceeds 0.25. The smooth
-# rectifiers (gelu, silu, mish) dip slightly below zero and have derivatives a little above 1.
+# The rectifiers have derivative 1 for positive inputs (selu: its scale, 1.05; relu6: 0 again
+# above 6) and 0 (or a small slope) for negative ones. The squashing functions flatten out on
+# both sides: their derivative tends to 0 for large `|x|` (they **saturate**), and the
+# sigmoid's derivative never exceeds 0.25. The smooth rectifiers (gelu, silu, mish) dip
+# slightly below zero and have derivatives a little above 1.
 #
 # ## 3. The properties table
 #
@@ -230,7 +233,7 @@ print(
 )
 
 # %% [markdown]
-# The two differ by up to about 4e-4: small, but enough to break a test that compares a model's
+# The two differ by up to about 5e-4: small, but enough to break a test that compares a model's
 # outputs to many digits.
 #
 # ## 6. Explore
@@ -368,10 +371,12 @@ print(f"companion: from logits {wrong_o_logits:.4f}   from probabilities {wrong_
 # %% [markdown]
 # The true loss is 40; from clipped probabilities it is 16.1, and its gradient is zero (the clip
 # is flat), so training gets no signal to correct this sample. That is why many practitioners
-# end their classifiers with a linear layer and use `from_logits=True`. (When a Keras model ends
-# in a `softmax` or `sigmoid` *layer* and is compiled with a cross-entropy loss, Keras on the
-# TensorFlow backend notices and computes the loss from the logits anyway; a hand-written
-# training loop does not.)
+# end their classifiers with a linear layer and use `from_logits=True`. (On the TensorFlow
+# backend, Keras hides the problem most of the time: a tensor made by Keras's `softmax` or
+# `sigmoid` carries its logits along, and the cross-entropy losses use them, in `fit`,
+# `evaluate` and a hand-written `GradientTape` loop alike. The clipping hits probabilities that
+# arrive as plain arrays, like `p_wrong` here or the output of `predict`, and every
+# probability on the JAX and PyTorch backends.)
 #
 # **The pitfall: softmax twice.** If the model already ends in softmax *and* the loss says
 # `from_logits=True`, the loss applies a second softmax to the probabilities. No error is
@@ -387,8 +392,23 @@ print(f"10 classes, perfect prediction, softmax twice: loss {best_possible:.3f} 
 # %% [markdown]
 # Softmax of numbers between 0 and 1 can never be confident: with 10 classes the second softmax
 # gives the right class at most `e / (e + 9) = 0.23`, so the loss can never fall below 1.46
-# however well the model does. The model still trains, slowly and badly — a silent bug. Match
-# `from_logits` to what your output layer produces.
+# however well the model does. The model still trains, slowly and badly — a silent bug. On the
+# TensorFlow backend Keras catches the case where the probabilities come straight from its own
+# softmax: it uses the logits they carry and warns instead. Watch:
+
+# %%
+probs_tensor = keras.activations.softmax(logits)  # a tensor that remembers its logits
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    rescued = float(keras_scce(from_logits=True)(labels, probs_tensor))
+print(f"from_logits=True on Keras's own softmax tensor: {rescued:.4f} (correct: {k_probs:.4f})")
+print("Keras warned about from_logits:", any("from_logits" in str(w.message) for w in caught))
+
+# %% [markdown]
+# Right loss, and a `UserWarning` ("received `from_logits=True`, but the `output` argument was
+# produced by a Softmax activation"). Take that warning as the bug report it is: the rescue
+# does not happen for plain arrays or on the other backends. Match `from_logits` to what your
+# output layer produces.
 #
 # ## 9. Two myths
 #
@@ -522,8 +542,8 @@ ex.q4.check(choices)
 # ## Key points
 #
 # - Activations break the linearity of stacked layers. Rectifiers (relu and its variants) pass
-#   gradients with derivative 1 for positive inputs; squashing functions (sigmoid, tanh)
-#   saturate, and the sigmoid's derivative is at most 0.25.
+#   gradients with derivative 1 (selu: 1.05) for positive inputs; squashing functions
+#   (sigmoid, tanh) saturate, and the sigmoid's derivative is at most 0.25.
 # - The companion's activations equal Keras's (float64 to ~1e-16, or ~1e-8 where TensorFlow
 #   keeps constants in float32), and their derivatives equal `tf.GradientTape`'s.
 # - Keras 3 details: `hard_sigmoid` is `relu6(x + 3) / 6`; `leaky_relu`'s default slope is 0.2

@@ -435,8 +435,8 @@ print("every sample std within 0.5 % of the theory:", all(close))
 # %% [markdown]
 # Both libraries' samples have the theoretical standard deviation (within the sampling error),
 # a mean of about 1e-04 (the sampling error of a mean of 200,704 values of this size), and no
-# value beyond the limit (for the truncated normals the limit is twice the `stddev` parameter,
-# the one before the 0.8796 correction). Histograms of two of them, the
+# value beyond the limit (for the truncated normals the limit is twice the standard deviation
+# the normal is drawn with, i.e. after the division by 0.8796). Histograms of two of them, the
 # companion's and Keras's on top of each other:
 
 # %%
@@ -629,9 +629,9 @@ plots.layer_stats(
 # The Keras model and its companion copy give the same statistics (to float32 rounding: each
 # companion line hides the Keras line under it), and Keras reproduces He et al.'s
 # observation: with `Dense`'s default initializer, a deep ReLU stack loses its signal; with
-# `kernel_initializer="he_normal"` it keeps it. The default is right for tanh and sigmoid
-# layers and for shallow networks; **for deep ReLU networks, pass `"he_normal"` (or
-# `"he_uniform"`)**.
+# `kernel_initializer="he_normal"` it keeps it. The default is right for tanh layers, the
+# usual choice for sigmoid ones, and fine for shallow networks; **for deep ReLU networks,
+# pass `"he_normal"` (or `"he_uniform"`)**.
 #
 # ## 8. Biases, and Keras's defaults
 #
@@ -733,9 +733,11 @@ ex.q2.check(first_collapsed_layer)
 # ### Exercise 3 — the initializer for an activation
 #
 # Write `choose_initializer(activation)` that returns the name of the Keras initializer (a
-# string such as `"glorot_uniform"`) that keeps the signal's variance for a deep stack of
-# layers with that activation. The check asks about `"relu"`, `"leaky_relu"`, `"elu"`,
-# `"gelu"`, `"selu"`, `"tanh"`, `"sigmoid"` and `"linear"`.
+# string such as `"glorot_uniform"`) to use for a deep stack of layers with that activation:
+# the one whose variance argument fits it. The check asks about `"relu"`, `"leaky_relu"`,
+# `"elu"`, `"gelu"`, `"selu"`, `"tanh"`, `"sigmoid"` and `"linear"`. (Sigmoid is the odd one:
+# its slope at 0 is 1/4, not 1, and its outputs have mean 0.5, so no scale keeps its variance
+# exactly; Glorot, Keras's default, is the conventional choice.)
 
 
 # %% tags=["exercise", "q3"]
@@ -781,7 +783,8 @@ ex.q4.check(build_deep_relu_model)
 #   (forward and backward averaged), He `2/fan_in` (ReLU zeroes half its inputs). Uniform
 #   limit `√(3·Var)`; Keras's truncated normals divide the stddev by 0.8796.
 # - Match the initializer to the activation: Glorot (Keras's default `glorot_uniform`) for
-#   tanh, sigmoid and linear layers, **He for the ReLU family**, **LeCun normal for SELU**.
+#   tanh and linear layers (and, by convention, sigmoid), **He for the ReLU family**,
+#   **LeCun normal for SELU**.
 # - Measure rather than guess: `diagnostics.activation_stats` prints per-layer statistics for
 #   companion and Keras models alike; the companion's initializers match Keras's formulas
 #   exactly and its samples statistically.

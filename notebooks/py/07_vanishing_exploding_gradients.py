@@ -229,7 +229,8 @@ plots.layer_stats(
 #   variance at every relu layer (notebook 06), so both the activations going forward and the
 #   gradients coming back are tiny at every layer. A flat line is not enough; its *height*
 #   matters too.
-# - **selu** with LeCun normal: flat, between about 1 and 15.
+# - **selu** with LeCun normal: nothing vanishes; the norms lie between about 2 and 14, larger
+#   near the input (a factor of ~8 over 20 layers).
 #
 # The companion computes the same numbers. `models.from_keras` copies a Keras model (weights
 # included) into a companion `Sequential`, whose `backward` is NumPy code; the diagnostics
@@ -380,8 +381,10 @@ plots.layer_stats(after, "grad_norm", log=True, title="Gradient norm per layer a
 #
 # A relu network whose weights are a little too large: a normal distribution of standard
 # deviation 0.25 instead of He's `sqrt(2 / 64) = 0.177`. Each layer then multiplies the
-# variance of its signal by `64 · 0.25² / 2 = 2`. That looks harmless, but over 19 layers it is
-# `2**19`, about half a million:
+# variance of its signal by `64 · 0.25² / 2 = 2` on average. That looks harmless, but it
+# compounds: from the first hidden layer to the 19th, 18 such factors, `2**18` ≈ 260,000 in
+# variance, ×512 in standard deviation. (A layer of only 64 units grows a little less than
+# that average in a typical run; the first line below shows ×220.)
 
 # %%
 NORMAL_025 = {"class_name": "RandomNormal", "config": {"stddev": 0.25}}
@@ -603,7 +606,9 @@ print(f"Glorot branches: gradient norm first {norms[0]:.3g}, last {norms[-1]:.3g
 # networks therefore start their branches small: scaled-down residuals (Szegedy et al.,
 # 2017, used factors 0.1–0.3), a zero-initialized last BN scale in each block (Goyal et al.,
 # 2017), or small branch initializations (Zhang et al., 2019, "Fixup"). The simplest version
-# for us: branch weights with a tenth of Glorot's variance, `VarianceScaling(scale=0.1)`.
+# for us: branch weights with a tenth of LeCun's variance, `VarianceScaling(scale=0.1)` (its
+# default mode is `fan_in`: `0.1 / fan_in`; with 64 units in and out, also a tenth of
+# Glorot's).
 
 # %%
 SMALL = {"class_name": "VarianceScaling", "config": {"scale": 0.1}}
@@ -759,7 +764,8 @@ ex.q1.check(backprop_factor)
 # 4. otherwise → `"healthy"`.
 #
 # Rule 3 is the lesson of relu with Glorot: a healthy ratio does not help when every norm is
-# tiny. (Try it on `at_init["sigmoid"].column("grad_norm")` and the other tables above.)
+# tiny. (Try it on the tables above: `[row["grad_norm"] for row in at_init["sigmoid"]]`, and
+# the same for the other keys of `at_init`.)
 
 
 # %% tags=["exercise", "q2"]

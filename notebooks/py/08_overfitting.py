@@ -331,8 +331,8 @@ print(format_table(rows, floatfmt=".3f"))
 # %% [markdown]
 # Both drop the fraction `rate` (to within the sampling noise of a million draws, ±0.001),
 # both scale the kept values to `1 / (1 - rate)` (1.25, 2, 5) and both keep the mean at 1.
-# The companion's `backward` multiplies the incoming gradient by the same mask, so dropped
-# units get no gradient at that step:
+# The companion's `backward` multiplies the incoming gradient by the same scaled mask (0 or
+# `1 / (1 - rate)`), so dropped units get no gradient at that step:
 
 # %%
 drop = layers.Dropout(0.5, seed=3)
@@ -379,11 +379,17 @@ print(f"stopped after epoch {len(history.epoch)}; best epoch {stop.best_epoch + 
 print("stopped before the last epoch:", len(history.epoch) < EPOCHS)
 
 # %% [markdown]
-# Early stopping costs nothing (it even saves time) and needs no change to the model. Note
-# what it optimises: the validation **loss**. That often peaks a little before the validation
-# accuracy does, so the stopped model can have a slightly lower accuracy than one trained
-# longer; monitoring `"val_accuracy"` instead is possible, but accuracy on 1,000 images is a
-# noisier signal.
+# Early stopping costs nothing (it even saves time) and needs no change to the model, but its
+# stop is only as good as its `patience`. When this notebook was stored, the baseline's
+# validation loss sat on a plateau for five epochs after epoch 4, so the callback stopped after
+# epoch 9 and kept epoch 4, although the same curve reached a lower point later (compare
+# `best val ce` of "early stopping" and of the baseline in the table of section 8). On a noisy
+# validation loss (1,000 images), a longer patience finds the real minimum more often.
+#
+# Note also what it optimises: the validation **loss**. That often bottoms out a little before
+# the validation accuracy peaks, so the stopped model can have a slightly lower accuracy than
+# one trained longer; monitoring `"val_accuracy"` instead is possible, but accuracy on 1,000
+# images is a noisier signal.
 #
 # ## 7. Remedy 5: more data
 #
@@ -446,16 +452,18 @@ fig
 # - Every remedy except the mildest dropout clearly narrows the gap, mostly by **lowering training
 #   accuracy**: it stops the network from memorising. That is not the same as improving
 #   validation accuracy, which moves much less: on 1,000 images, none of the regularizers
-#   turns an 0.81 model into a 0.85 one.
+#   turns a 0.82 model into a 0.85 one.
 # - The validation **loss** shows the difference more clearly: the baseline's rises in the
 #   second half; with a smaller network, L2 or dropout 0.5 it levels off instead. Early
 #   stopping runs exactly the baseline's training (same seed, hidden under its curve) and
-#   simply stops it, keeping the weights of the best epoch.
-# - Too much regularization underfits (dropout 0.8, off the top of the plot).
+#   simply stops it, keeping the weights of the best epoch so far; here it stopped on a
+#   plateau, before the baseline's lowest point.
+# - Too much regularization underfits: dropout 0.8's validation loss stays far above the
+#   others (see the table; it is off the scale of this plot).
 # - **More data** is the one remedy that lowers the validation loss and raises the validation
-#   accuracy at once. Four times the data still overfits eventually (its loss creeps up
-#   later in the run), but from a much better point. When collecting data is possible, it
-#   beats every trick, and the others combine with it.
+#   accuracy at once. Four times the data still overfits eventually (its validation loss
+#   turns up again after its minimum), but from a much better point. When collecting data is
+#   possible, it beats every trick, and the others combine with it.
 #
 # A practical recipe: start with a network big enough to overfit (you then know it can learn
 # the task), then add early stopping, and tune dropout or L2 on the validation set.
@@ -566,6 +574,7 @@ ex.q4.check(build_regularized_model)
 #   too much of them underfits.
 # - Keras's `Dropout` is inverted dropout: during training it zeroes a fraction `rate` and
 #   scales the rest by `1 / (1 - rate)`; at inference it does nothing.
-# - `EarlyStopping(monitor="val_loss", patience=…, restore_best_weights=True)` stops near the
-#   validation minimum and keeps the best weights; it costs nothing.
+# - `EarlyStopping(monitor="val_loss", patience=…, restore_best_weights=True)` stops after
+#   `patience` epochs without improvement and keeps the best weights so far; it costs nothing,
+#   but too short a patience can stop on a plateau before the real minimum.
 # - More data is the most reliable remedy of all.
