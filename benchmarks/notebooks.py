@@ -78,11 +78,29 @@ def measure(path: Path, cores: int | None) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
+
+
+def _save(rows):
+    """Write ``rows`` into the results file, keeping the rows of notebooks not measured now."""
+    kept = {}
+    if RESULTS.exists():
+        try:
+            kept = {r["notebook"]: r for r in json.loads(RESULTS.read_text())}
+        except (ValueError, KeyError, TypeError):
+            kept = {}  # an unreadable old file: start afresh
+    kept.update({r["notebook"]: r for r in rows})
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps([kept[k] for k in sorted(kept)], indent=1))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Notebook run time and peak memory")
-    parser.add_argument("prefixes", nargs="*")
+    parser.add_argument(
+        "prefixes", nargs="*", help="only the notebooks whose names start with these (e.g. 05)"
+    )
     parser.add_argument("--cores", type=int, default=2, help="CPU cores to pin to (0 = all)")
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -120,9 +138,7 @@ def main(argv=None) -> int:
         print("\n| notebook | run time (s) | peak memory (MB) |\n|---|---:|---:|")
         for r in rows:
             print(f"| {r['notebook']} | {r['seconds']:.0f} | {r['peak_mb']:.0f} |")
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "notebooks.json").write_text(json.dumps(rows, indent=1))
+    _save(rows)
     return 0 if all(r["ok"] for r in rows) and total <= COURSE_BUDGET_SECONDS else 1
 
 

@@ -161,7 +161,11 @@ def check_widgets() -> Check:
             f"jupyterlab_widgets {lab_widgets} is for ipywidgets 7",
             "pip install --upgrade 'ipywidgets>=8' jupyterlab_widgets",
         )
-    return Check("widgets render", OK, f"ipywidgets {ipywidgets.__version__}, lab {lab_widgets}")
+    return Check(
+        "widgets render",
+        OK,
+        f"ipywidgets {ipywidgets.__version__}, jupyterlab_widgets {lab_widgets}",
+    )
 
 
 def _available_memory_gb() -> float | None:

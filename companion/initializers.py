@@ -34,7 +34,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_generator, lookup_name, resolve_identifier
+from companion.utils import as_generator, check_seed, lookup_name, resolve_identifier
 
 __all__ = [
     "Initializer",
@@ -115,17 +115,6 @@ def _check_real(value, name, positive=False, non_negative=False):
     return float(value)
 
 
-def _check_seed(seed):
-    # Validate without consuming: an int or Generator is stored as given.
-    if seed is None or isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return int(seed)
-    raise TypeError(
-        f"seed must be None, an int or a numpy.random.Generator, but got {type(seed).__name__}."
-    )
-
-
 def compute_fans(shape, input_axes=None, output_axes=None):
     """Number of input and output units ``(fan_in, fan_out)`` of a weight shape, as Keras.
 
@@ -171,12 +160,12 @@ class Initializer:
     random = False
 
     def __init__(self, seed=None):
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
 
     def __call__(self, shape, seed=None, dtype="float32"):
         shape = _as_shape(shape)
         dtype = _as_dtype(dtype, floating=self.random)
-        seed = _check_seed(seed)
+        seed = check_seed(seed)
         rng = as_generator(self.seed if seed is None else seed) if self.random else None
         return self._generate(shape, rng, dtype)
 

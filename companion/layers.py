@@ -45,7 +45,13 @@ def _snake_case(name):
 
 
 def _check_dtype(dtype):
-    dtype = np.dtype("float32" if dtype is None else dtype)
+    try:
+        dtype = np.dtype("float32" if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(
+            f"A layer's dtype must be a floating type such as 'float32' or 'float64', but got "
+            f"{dtype!r}, which is not a data type NumPy knows."
+        ) from None
     if not np.issubdtype(dtype, np.floating):
         raise ValueError(
             f"A layer's dtype must be a floating type such as 'float32' or 'float64', "
@@ -60,6 +66,21 @@ def _shape_str(shape):
         + ", ".join("None" if d is None else str(d) for d in shape)
         + ("," if len(shape) == 1 else "")
         + ")"
+    )
+
+
+def _weight_list(weights, owner):
+    """``weights`` as a list of arrays, or a TypeError that says a list was expected."""
+    if isinstance(weights, (list, tuple)):
+        return list(weights)
+    if isinstance(weights, np.ndarray) and weights.dtype != object:
+        raise TypeError(
+            f"{owner}.set_weights expects a list of arrays, as get_weights() returns, but got a "
+            f"single array of shape {weights.shape}: wrap it in a list, e.g. [kernel, bias]."
+        )
+    raise TypeError(
+        f"{owner}.set_weights expects a list of arrays, as get_weights() returns, but got "
+        f"{type(weights).__name__}."
     )
 
 
@@ -154,7 +175,7 @@ class Layer:
 
     def set_weights(self, weights):
         """Overwrite the weights (in place, so optimizer state stays attached to them)."""
-        weights = list(weights)
+        weights = _weight_list(weights, f"Layer '{self.name}'")
         current = self.weights
         if not self.built and self._weight_names:
             raise ValueError(
@@ -271,8 +292,10 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        # None means Keras's fallback for float weights (Layer.add_weight): glorot_uniform, for
+        # the bias too.
+        self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
+        self.bias_initializer = initializers.get(bias_initializer or "glorot_uniform")
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.seed = seed

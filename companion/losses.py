@@ -465,7 +465,7 @@ class SparseCategoricalCrossentropy(Loss):
                 raise ValueError(
                     f"{self._who()} expects integer class labels in [0, {num_classes}) "
                     f"({num_classes} classes, the last axis of y_pred), but y_true contains "
-                    f"{labels[bad].reshape(-1)[0]!r}. For one-hot or soft targets use "
+                    f"{labels[bad].reshape(-1)[0].item()!r}. For one-hot or soft targets use "
                     "CategoricalCrossentropy."
                 )
         out = (labels < 0) | (labels >= num_classes)
@@ -473,7 +473,7 @@ class SparseCategoricalCrossentropy(Loss):
             raise ValueError(
                 f"{self._who()} expects class labels in [0, {num_classes}) ({num_classes} "
                 f"classes, the last axis of y_pred of shape {_shape_str(p.shape)}), but "
-                f"y_true contains {labels[out].reshape(-1)[0]!r}."
+                f"y_true contains {labels[out].reshape(-1)[0].item()!r}."
             )
         return labels.astype(np.int64), p, p.shape
 

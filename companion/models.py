@@ -18,7 +18,15 @@ import warnings
 import numpy as np
 
 from companion import callbacks as callbacks_module
-from companion.layers import Activation, Dense, Dropout, Flatten, Layer, _auto_name
+from companion.layers import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    _auto_name,
+    _weight_list,
+)
 from companion.utils import as_float_array, as_generator
 
 __all__ = ["Sequential", "from_keras"]
@@ -131,6 +139,15 @@ class Sequential:
         self.stop_training = False
         self.history = None
         self._metric_names = []
+        if isinstance(layers, Layer):
+            raise TypeError(
+                f"Sequential expects a list of layers, but got a single {type(layers).__name__}: "
+                "put it in a list, Sequential([layer])."
+            )
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                f"Sequential expects a list of layers, but got {type(layers).__name__}."
+            )
         for layer in layers or []:
             self.add(layer)
 
@@ -234,7 +251,7 @@ class Sequential:
 
     def set_weights(self, weights):
         """Set all weights from a flat list (as ``get_weights`` returns, or Keras's)."""
-        weights = list(weights)
+        weights = _weight_list(weights, f"Model '{self.name}'")
         if not self.built:
             raise ValueError(
                 f"Model '{self.name}' is not built yet: call it on a batch or call "
@@ -477,7 +494,8 @@ class Sequential:
         self._check_compiled()
         x, y = self._check_xy(x, y)
         epochs = _check_positive_int(epochs, "epochs")
-        batch_size = _check_positive_int(batch_size, "batch_size")
+        # None means 32, as in Keras.
+        batch_size = 32 if batch_size is None else _check_positive_int(batch_size, "batch_size")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError(
@@ -578,7 +596,8 @@ class Sequential:
         """
         self._check_compiled()
         x, y = self._check_xy(x, y)
-        batch_size = _check_positive_int(batch_size, "batch_size")
+        # None means 32, as in Keras.
+        batch_size = 32 if batch_size is None else _check_positive_int(batch_size, "batch_size")
         logs = self._evaluate_logs(x, y, batch_size)
         if not self._metric_names:
             return logs["loss"]
@@ -627,7 +646,9 @@ def _has_tqdm():
 
 
 # --- from_keras -----------------------------------------------------------------------------------
-_SUPPORTED = "Dense, Dropout, Activation, Flatten and InputLayer"
+_SUPPORTED = (
+    "Dense, Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax (last axis), Flatten and InputLayer"
+)
 
 
 def _keras_activation_name(fn, layer):
@@ -672,6 +693,44 @@ def _companion_activation(layer, custom_activations):
         "activations.custom(fn, derivative=dfn)}). Known activations: "
         + ", ".join(sorted(activations.ALL))
         + "."
+    )
+
+
+def _activation_layer(layer):
+    """The companion activation of a Keras ReLU, LeakyReLU, ELU or Softmax layer, or None."""
+    import functools
+
+    from companion import activations
+
+    kind = type(layer).__name__
+    if kind == "Softmax":
+        axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+        if list(axes) != [-1]:
+            raise ValueError(
+                f"from_keras copies a Softmax layer over the last axis only, but layer "
+                f"'{layer.name}' uses axis={layer.axis!r}."
+            )
+        return activations.get("softmax")
+    if kind == "ReLU":
+        base, name = activations.relu, "relu"
+        params = {
+            "negative_slope": float(layer.negative_slope),
+            "max_value": None if layer.max_value is None else float(layer.max_value),
+            "threshold": float(layer.threshold),
+        }
+    elif kind == "LeakyReLU":
+        base, name = activations.leaky_relu, "leaky_relu"
+        params = {"negative_slope": float(layer.negative_slope)}
+    elif kind == "ELU":
+        base, name = activations.elu, "elu"
+        params = {"alpha": float(layer.alpha)}
+    else:
+        return None
+    # The layer's own parameters (LeakyReLU's default slope is 0.3, the function's 0.2).
+    return activations.custom(
+        functools.partial(base, **params),
+        derivative=functools.partial(base.derivative, **params),
+        name=name,
     )
 
 
@@ -735,7 +794,8 @@ def from_keras(keras_model, custom_activations=None):
     Copies each layer's configuration (units, activation, use_bias, regularizer factors,
     dropout rate, dtype, name) and its weights (as copies), so both models give the same
     predictions and can be trained side by side. Supported layers: Dense, Dropout,
-    Activation, Flatten, InputLayer.
+    Activation, the activation layers ReLU, LeakyReLU, ELU and Softmax (over the last axis, with
+    their own parameters), Flatten, InputLayer.
 
     ``custom_activations`` maps the name of a custom Keras activation (its registered name,
     e.g. ``"course>swish"``, or its function name) to the companion activation to use for it,
@@ -783,6 +843,8 @@ def from_keras(keras_model, custom_activations=None):
             new = Activation(act, name=layer.name, dtype=dtype)
         elif isinstance(layer, keras.layers.Flatten):
             new = Flatten(name=layer.name, dtype=dtype)
+        elif (act := _activation_layer(layer)) is not None:
+            new = Activation(act, name=layer.name, dtype=dtype)
         else:
             raise ValueError(
                 f"from_keras cannot copy layer '{layer.name}' of type {kind}: it supports "

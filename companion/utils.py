@@ -48,15 +48,26 @@ def check_finite(arr, what):
     return arr
 
 
-def as_generator(seed):
-    """Turn ``seed`` (``None``, an ``int`` or a ``numpy.random.Generator``) into a Generator."""
-    if isinstance(seed, np.random.Generator):
+def check_seed(seed):
+    """``seed`` as given (``None``, a ``numpy.random.Generator``) or as an ``int`` >= 0.
+
+    Anything else raises a TypeError (wrong type) or ValueError (a negative int) that says so.
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative int, but got {seed}.")
+        return int(seed)
     raise TypeError(
         f"seed must be None, an int or a numpy.random.Generator, but got {type(seed).__name__}."
     )
+
+
+def as_generator(seed):
+    """Turn ``seed`` (``None``, an int >= 0 or a ``numpy.random.Generator``) into a Generator."""
+    seed = check_seed(seed)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def format_table(rows, columns=None, floatfmt=".4g"):

@@ -14,7 +14,7 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 
 # conda-forge names that differ from PyPI names, and packages only one side needs.
-CONDA_ONLY = {"python", "pip"}
+CONDA_ONLY = {"python", "pip", "graphviz"}
 
 
 def _split(requirement: str) -> tuple[str, str]:

@@ -383,6 +383,8 @@ def test_seeds(name):
         init(shape, seed="0")
     with pytest.raises(TypeError, match="seed"):
         type(init)(seed=1.5)
+    with pytest.raises(ValueError, match="seed must be a non-negative int, but got -1"):
+        init(shape, seed=-1)
 
 
 @pytest.mark.parametrize("name", ci.names())

@@ -448,6 +448,11 @@ def test_set_weights_errors_name_layer_and_shapes():
     assert layer.kernel is before and np.all(before == 2.0)  # written in place
     with pytest.raises(ValueError, match="'late' is not built yet.*build"):
         Dense(2, name="late").set_weights([np.ones((3, 2)), np.ones(2)])
+    # Not a list: said so, instead of iterating over None or over the rows of one array.
+    with pytest.raises(TypeError, match="'dd'.set_weights expects a list of arrays.*NoneType"):
+        layer.set_weights(None)
+    with pytest.raises(TypeError, match=r"single array of shape \(3, 2\): wrap it in a list"):
+        layer.set_weights(np.ones((3, 2)))
 
 
 def test_count_params_unbuilt_like_keras(keras):
@@ -465,7 +470,24 @@ def test_bad_dtype_and_name():
         Dense(2, name=3)
     with pytest.raises(TypeError, match="seed must be None, an int"):
         Dense(2, seed="x")
+    with pytest.raises(TypeError, match="floating type.*'floaty', which is not a data type"):
+        Dense(2, dtype="floaty")
+    for make in (lambda: Dense(2, seed=-1), lambda: Dropout(0.5, seed=-1)):
+        with pytest.raises(ValueError, match="seed must be a non-negative int, but got -1"):
+            make()
     assert isinstance(Dense(2), Layer)
+
+
+def test_none_initializers_fall_back_as_in_keras(keras):
+    # Keras's Layer.add_weight uses glorot_uniform for a float weight whose initializer is
+    # None, the bias included.
+    keras_layer = keras.layers.Dense(3, kernel_initializer=None, bias_initializer=None)
+    keras_layer.build((None, 4))
+    assert np.any(keras_layer.bias.numpy() != 0)
+    layer = Dense(3, kernel_initializer=None, bias_initializer=None, seed=0, input_dim=4)
+    assert type(layer.kernel_initializer).__name__ == "GlorotUniform"
+    assert type(layer.bias_initializer).__name__ == "GlorotUniform"
+    assert np.any(layer.bias != 0) and np.all(np.abs(layer.bias) <= np.sqrt(6 / (3 + 3)))
 
 
 # --- property-based -------------------------------------------------------------------------------

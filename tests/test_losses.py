@@ -381,11 +381,11 @@ def test_sparse_label_shapes_and_values(keras):
 @pytest.mark.parametrize(
     "labels, pattern",
     [
-        ([0, 1, 4], r"labels in \[0, 4\) \(4 classes.*contains np.int64\(4\)"),
-        ([0, -1, 2], r"\[0, 4\) \(4 classes.*contains np.int64\(-1\)"),
+        ([0, 1, 4], r"labels in \[0, 4\) \(4 classes.*contains 4\.$"),
+        ([0, -1, 2], r"\[0, 4\) \(4 classes.*contains -1\.$"),
         (
             [0.0, 1.5, 2.0],
-            r"integer class labels in \[0, 4\) \(4 classes.*contains np.float64\(1.5\)",
+            r"integer class labels in \[0, 4\) \(4 classes.*contains 1\.5\. ",
         ),
         ([0.0, np.nan, 2.0], r"4 classes.*nan"),
         ([0, 1], r"y_true of shape \(3,\) \(or \(3, 1\)\).*\(3, 4\).*got y_true of shape \(2,\)"),

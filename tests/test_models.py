@@ -111,13 +111,50 @@ def test_from_keras_functional_chain(keras):
     np.testing.assert_allclose(cm.predict(x), km.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
 
 
+def test_from_keras_activation_layers_keep_their_parameters(keras, tf):
+    """Keras's activation layers with non-default parameters that float32 represents exactly
+    (TensorFlow applies them as float32 constants even to float64 tensors): predictions and
+    input gradients equal Keras's in float64 (sums of 5 and 6 terms: 1e-12 relative is a
+    wide bound)."""
+    km = keras.Sequential(
+        [
+            keras.Input((5,), dtype="float64"),
+            keras.layers.Dense(6, dtype="float64", name="d1"),
+            keras.layers.ReLU(max_value=1.5, negative_slope=0.125, threshold=0.25, dtype="float64"),
+            keras.layers.Dense(6, dtype="float64", name="d2"),
+            keras.layers.LeakyReLU(negative_slope=0.375, dtype="float64"),
+            keras.layers.Dense(6, dtype="float64", name="d3"),
+            keras.layers.ELU(alpha=0.5, dtype="float64"),
+            keras.layers.Dense(3, dtype="float64", name="d4"),
+            keras.layers.Softmax(dtype="float64"),
+        ]
+    )
+    cm = from_keras(km)
+    assert [type(layer).__name__ for layer in cm.layers[1::2]] == ["Activation"] * 4
+    x = np.random.default_rng(7).normal(size=(16, 5)) * 2
+    np.testing.assert_allclose(cm.predict(x), np.asarray(km(x)), rtol=1e-12, atol=1e-15)
+    g = np.random.default_rng(8).normal(size=(16, 3))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        out = km(xt)
+    theirs = tape.gradient(out, xt, output_gradients=tf.constant(g)).numpy()
+    cm(x, training=False)
+    np.testing.assert_allclose(cm.backward(g), theirs, rtol=1e-10, atol=1e-14)
+    # LeakyReLU's own default slope (0.3) is kept, not the leaky_relu function's 0.2.
+    leaky = from_keras(keras.Sequential([keras.Input((2,)), keras.layers.LeakyReLU()]))
+    np.testing.assert_allclose(leaky.predict(np.array([[-1.0, 2.0]])), [[-0.3, 2.0]], rtol=1e-6)
+    with pytest.raises(ValueError, match="Softmax layer over the last axis only.*axis=1"):
+        from_keras(keras.Sequential([keras.Input((2, 3)), keras.layers.Softmax(axis=1)]))
+
+
 def test_from_keras_errors(keras):
     conv = keras.Sequential([keras.Input((8, 1)), keras.layers.Conv1D(2, 3, name="my_conv")])
     with pytest.raises(ValueError) as info:
         from_keras(conv)
     message = str(info.value)
     assert "'my_conv'" in message and "Conv1D" in message
-    assert "Dense, Dropout, Activation, Flatten and InputLayer" in message
+    assert "Dense, Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax" in message
 
     unbuilt = keras.Sequential([keras.layers.Dense(3)])
     with pytest.raises(ValueError, match=r"not built.*keras.Input\(shape\).*call it on a batch"):
@@ -418,6 +455,12 @@ def test_callback_hooks_in_keras_order():
         (lambda m, x, y: m.fit(x[:0], y[:0]), ValueError, "x is empty"),
         (lambda m, x, y: m.fit(x, ["a"] * 12), TypeError, "y must be an array of numbers"),
         (lambda m, x, y: m.predict(np.float64(1.0)), ValueError, "batch of inputs"),
+        (lambda m, x, y: m.set_weights(None), TypeError, "expects a list of arrays"),
+        (
+            lambda m, x, y: m.set_weights(np.ones(3)),
+            TypeError,
+            r"single array of shape \(3,\): wrap it in a list",
+        ),
     ],
 )
 def test_input_validation(call, error, message):
@@ -426,6 +469,28 @@ def test_input_validation(call, error, message):
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     with pytest.raises(error, match=message):
         call(model, x, y)
+
+
+def test_batch_size_none_means_32_as_in_keras():
+    x, y = _xy(n=70)  # 3 batches of 32, 32, 6
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.build(x.shape)
+    start = model.get_weights()
+    model.fit(x, y, batch_size=None, shuffle=False, verbose=0)
+    with_none = model.get_weights()
+    model.set_weights(start)
+    model.fit(x, y, batch_size=32, shuffle=False, verbose=0)
+    for a, b in zip(with_none, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.evaluate(x, y, batch_size=None) == model.evaluate(x, y)
+
+
+def test_sequential_wants_a_list_of_layers():
+    with pytest.raises(TypeError, match=r"single Dense: put it in a list, Sequential\(\[layer\]\)"):
+        Sequential(Dense(1))
+    with pytest.raises(TypeError, match="a list of layers, but got str"):
+        Sequential("dense")
 
 
 def test_compile_errors():

@@ -2,17 +2,21 @@
 
 Each row's minutes come from the notebook source's header line
 ("**Time**: teaching N min · exercises M min") and its run time from
-``benchmarks/results/notebooks.json`` (written by ``make benchmark``); the topics column is
+``benchmarks/results/notebooks.json`` (written by ``make benchmark``, not tracked by git); a
+notebook missing from that file keeps the run time the README shows. The topics column is
 hand-written and kept as it is. ``tests/test_readme.py`` fails when the minutes drift apart.
 
 Usage::
 
-    python benchmarks/notebooks.py   # measure (writes benchmarks/results/notebooks.json)
-    python tools/course_map.py       # rewrite the rows between the course-map markers
+    python benchmarks/notebooks.py          # measure (writes benchmarks/results/notebooks.json)
+    python tools/course_map.py              # rewrite the rows between the course-map markers
+    python tools/course_map.py --check      # only say whether the README is up to date
 """
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import json
 import re
 import sys
@@ -22,7 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
 START, END = "<!-- course-map:start -->", "<!-- course-map:end -->"
-ROW = re.compile(r"^\| (\d\d) \| \[(?P<title>.*?)\]\((?P<link>.*?)\) \| (?P<topics>.*?) \| .*$")
+ROW = re.compile(
+    r"^\| (\d\d) \| \[(?P<title>.*?)\]\((?P<link>.*?)\) \| (?P<topics>.*?) \| [^|]*? \| "
+    r"(?P<run>[^|]*?) \| .*$"
+)
 COLAB = "https://colab.research.google.com"
 REPO_PATH = "github/dl-course/dense-activations/blob/main/notebooks"
 
@@ -34,7 +41,17 @@ def minutes(source: Path) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Rewrite README.md's course map from the notebooks' header minutes and "
+        "benchmarks/results/notebooks.json (written by benchmarks/notebooks.py)."
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; print the difference and exit 1 if the README is not up to date",
+    )
+    args = parser.parse_args(argv)
     text = README.read_text()
     head, rest = text.split(START, 1)
     table, tail = rest.split(END, 1)
@@ -53,14 +70,26 @@ def main() -> int:
         if nn not in old:
             raise SystemExit(f"add a row for {name} to the course map by hand (title, topics)")
         teach, exercise = minutes(source)
-        run = f"{seconds[nn]:.0f}" if nn in seconds else "–"
+        # A notebook without a fresh measurement keeps the run time the README already shows.
+        run = f"{seconds[nn]:.0f}" if nn in seconds else old[nn]["run"]
         badge = f"[![Colab]({COLAB}/assets/colab-badge.svg)]({COLAB}/{REPO_PATH}/{name})"
         rows.append(
             f"| {nn} | [{old[nn]['title']}](notebooks/{name}) | {old[nn]['topics']} | "
             f"{teach} + {exercise} | {run} | {badge} |"
         )
-    README.write_text(head + START + "\n" + "\n".join(rows) + "\n" + END + tail)
-    print(f"course map: {len(rows)} rows" + ("" if seconds else " (no benchmark results yet)"))
+    new = head + START + "\n" + "\n".join(rows) + "\n" + END + tail
+    missing = sorted(set(sources) - set(seconds))
+    note = f" (no run time yet for {', '.join(missing)})" if missing else ""
+    if args.check:
+        if new == text:
+            print(f"course map up to date: {len(rows)} rows{note}")
+            return 0
+        sys.stdout.writelines(
+            difflib.unified_diff(text.splitlines(True), new.splitlines(True), "README.md", "new")
+        )
+        return 1
+    README.write_text(new)
+    print(f"course map: {len(rows)} rows{note}")
     return 0
 
 
