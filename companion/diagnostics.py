@@ -13,7 +13,8 @@ model (Sequential or Functional), so the two can be compared number for number:
       dense        tanh  0.0123  0.6312           4.25         -
     ...
 
-Both the companion and Keras run the forward pass with ``training=False`` (no dropout).
+Both the companion and Keras run the forward pass with ``training=False`` (no dropout) unless a
+gradient function is given ``training=True``.
 Statistics are computed in float64 from the arrays the model produced, in the model's dtype.
 Keras and TensorFlow are imported only when a Keras model is passed in.
 """
@@ -428,11 +429,11 @@ def _companion_loss(model, loss):
     return losses.get(loss)
 
 
-def _companion_gradients(model, x, y, loss):
+def _companion_gradients(model, x, y, loss, training=False):
     import copy
 
     loss = _companion_loss(model, loss)
-    out = model(x, training=False)
+    out = model(x, training=training)
     last = model.layers[-1]
     act = _activation_name(last)
     kind = _LOSS_KINDS.get(type(loss).__name__)
@@ -495,7 +496,7 @@ def _keras_loss(model, loss, dtype):
     )
 
 
-def _keras_gradients(model, x, y, loss):
+def _keras_gradients(model, x, y, loss, training=False):
     import keras
     import tensorflow as tf
 
@@ -505,7 +506,7 @@ def _keras_gradients(model, x, y, loss):
     loss_fn = _keras_loss(model, loss, dtype)
     variables = [(layer, v) for layer in model.layers for v in layer.trainable_weights]
     with tf.GradientTape() as tape:
-        y_pred = model(x, training=False)
+        y_pred = model(x, training=training)
         value = loss_fn(y, y_pred)
         penalties = model.losses  # regularizers are evaluated here, inside the tape
         if penalties:
@@ -518,10 +519,14 @@ def _keras_gradients(model, x, y, loss):
     ]
 
 
-def weight_gradients(model, x, y, loss=None):
+def weight_gradients(model, x, y, loss=None, training=False):
     """Gradients of the batch loss with respect to every trainable weight.
 
-    loss = mean over the batch of loss(y, model(x, training=False)) + regularization penalties
+    loss = mean over the batch of loss(y, model(x, training=training)) + regularization penalties
+
+    ``training=False`` (the default) runs the forward pass as ``predict`` does; ``training=True``
+    as a training step does: Dropout drops, and BatchNormalization normalizes with the batch's
+    own statistics (and, in Keras, updates its moving averages, as a training step would).
 
     ``loss`` is a name (``"sparse_categorical_crossentropy"``, ``"mse"``, ...), a companion loss,
     or, for a Keras model, a Keras loss; ``None`` uses the loss the model was compiled with.
@@ -539,13 +544,16 @@ def weight_gradients(model, x, y, loss=None):
     kind = _kind(model, "gradient_stats")
     x = _check_x(x, "gradient_stats")
     y = _check_y(x, y, "gradient_stats")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be True or False, but got {training!r}.")
     if kind == "companion":
-        return _companion_gradients(model, x, y, loss)
-    return _keras_gradients(model, x, y, loss)
+        return _companion_gradients(model, x, y, loss, bool(training))
+    return _keras_gradients(model, x, y, loss, bool(training))
 
 
-def gradient_stats(model, x, y, loss=None, include_bias=False):
-    """Per-weight statistics of the gradient of the batch loss (see ``weight_gradients``).
+def gradient_stats(model, x, y, loss=None, include_bias=False, training=False):
+    """Per-weight statistics of the gradient of the batch loss (see ``weight_gradients``, also
+    for ``training``).
 
     One row per kernel (and per bias when ``include_bias``), as in Karpathy's makemore part 3:
 
@@ -561,7 +569,7 @@ def gradient_stats(model, x, y, loss=None, include_bias=False):
     >>> [(row["layer"], row["shape"]) for row in table]  # kernels only by default
     [('h', (3, 4)), ('o', (4, 1))]
     """
-    return _gradient_rows(weight_gradients(model, x, y, loss), include_bias)
+    return _gradient_rows(weight_gradients(model, x, y, loss, training), include_bias)
 
 
 def _gradient_rows(gradients, include_bias, bins=None, value_range=None, density=True):
@@ -588,7 +596,15 @@ def _gradient_rows(gradients, include_bias, bins=None, value_range=None, density
 
 
 def gradient_histograms(
-    model, x, y, loss=None, bins=50, value_range=None, density=True, include_bias=False
+    model,
+    x,
+    y,
+    loss=None,
+    bins=50,
+    value_range=None,
+    density=True,
+    include_bias=False,
+    training=False,
 ):
     """``gradient_stats`` plus a histogram of each weight's gradient (``counts``, ``edges``).
 
@@ -600,5 +616,5 @@ def gradient_histograms(
     (5,)
     """
     bins = _check_bins(bins)
-    gradients = weight_gradients(model, x, y, loss)
+    gradients = weight_gradients(model, x, y, loss, training)
     return _gradient_rows(gradients, include_bias, bins, value_range, density)

@@ -125,6 +125,65 @@ def test_weight_gradients_keras_equals_companion_elementwise(keras):
         np.testing.assert_allclose(ga, gb, rtol=1e-9, atol=1e-12 * np.abs(gb).max())
 
 
+def test_training_true_runs_dropout_as_fit_does():
+    """A unit dropped in the training-mode forward pass sends no gradient to the next kernel."""
+    model = models.Sequential(
+        [
+            layers.Dense(16, activation="relu", seed=0, dtype="float64"),
+            layers.Dropout(0.5, seed=1),
+            layers.Dense(3, seed=2, dtype="float64"),
+        ]
+    )
+    x = np.abs(np.random.default_rng(0).normal(size=(1, 4)))  # one sample: rows are per unit
+    y = np.array([1])
+    loss = "sparse_categorical_crossentropy"
+
+    def zero_rows_of_last_kernel(grads):
+        (g,) = [g for layer, name, _, g in grads if layer == model.layers[2].name and g.ndim == 2]
+        return set(np.flatnonzero(np.all(g == 0, axis=1)))
+
+    default = diag.weight_gradients(model, x, y, loss)
+    inference = diag.weight_gradients(model, x, y, loss, training=False)
+    for a, b in zip(default, inference, strict=True):
+        np.testing.assert_array_equal(a[3], b[3])
+    training = diag.weight_gradients(model, x, y, loss, training=True)
+    # Dropout(0.5) of 16 units drops some (probability 2**-16 that it drops none).
+    assert zero_rows_of_last_kernel(training) > zero_rows_of_last_kernel(inference)
+    with pytest.raises(TypeError, match="training must be True or False"):
+        diag.gradient_stats(model, x, y, loss, training="yes")
+
+
+def test_training_true_uses_batch_statistics_in_keras_batchnorm(keras):
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    kmodel = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(5, use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("sigmoid"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    x, y = batch(n=32, seed=4)
+    x, y = x[:, :6].astype("float32"), y % 3
+    loss = "sparse_categorical_crossentropy"
+    kernels = [w for w in kmodel.trainable_weights if len(w.shape) == 2]
+    with tf.GradientTape() as tape:
+        value = keras.ops.mean(
+            keras.losses.sparse_categorical_crossentropy(y, kmodel(x, training=True))
+        )
+    by_hand = [float(tf.norm(g)) for g in tape.gradient(value, kernels)]
+    inference = diag.gradient_stats(kmodel, x, y, loss).column("grad_norm")
+    training = diag.gradient_stats(kmodel, x, y, loss, training=True).column("grad_norm")
+    # The same float32 computation as by hand, in the same order: equal to float32 rounding
+    # (1e-6 relative is a few ulps of float32's 1.2e-7).
+    np.testing.assert_allclose(training, by_hand, rtol=1e-6)
+    # Inference uses the moving statistics instead (mean 0, variance 1 before training).
+    assert not np.allclose(training, inference, rtol=1e-3)
+
+
 def test_softmax_output_scored_from_logits_like_keras(keras):
     # Huge logits push the true class's probability below the 1e-7 clip: from clipped
     # probabilities its gradient would vanish, from the logits (Keras's way) it is ~ -1 / N.

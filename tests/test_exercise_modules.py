@@ -6,19 +6,23 @@ module, so a new notebook's exercises get them without a new test:
 
 - the reference solution is "correct";
 - a blank answer (``...``) is "not attempted";
-- where the answer is a function: one still returning ``...`` is "not attempted", and one that
-  raises gets "not yet" naming the exception — never a traceback or a crash of the checker.
+- each exercise cell of the notebook's source, run as it ships, is "not attempted";
+- where the answer is a function: one still returning ``...`` or raising
+  ``NotImplementedError`` is "not attempted", and one that raises anything else gets "not yet"
+  naming the exception — never a traceback or a crash of the checker.
 """
 
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pytest
 
 import companion.exercises
 from companion.exercises.core import CORRECT, NOT_ATTEMPTED, NOT_YET, questions_in
 
+ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(
     info.name
     for info in pkgutil.iter_modules(companion.exercises.__path__)
@@ -89,3 +93,35 @@ def test_exception_in_learner_code_is_reported_kindly(module, q):
     assert status == NOT_YET, message
     assert "KeyError" in message and "your code raised" in message, message
     assert "Traceback" not in message and "checker itself failed" not in message
+
+
+@pytest.mark.parametrize(
+    ("module", "q"), FUNCTION_QUESTIONS, ids=[f"{m}.{q.name}" for m, q in FUNCTION_QUESTIONS]
+)
+def test_function_raising_not_implemented_is_not_attempted(module, q):
+    def blank(*args, **kwargs):
+        raise NotImplementedError
+
+    assert q.evaluate(blank)[0] == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_answer_cells_as_shipped_are_not_attempted(module, keras):
+    """Each exercise cell of the notebook's source, run as it ships, is "not attempted"."""
+    import jupytext
+    import numpy as np
+
+    (source,) = (ROOT / "notebooks" / "py").glob(f"{module[2:]}_*.py")
+    # Every numbered question has its exercise cell, in order (00's "demo" has none).
+    questions = [
+        q
+        for q in questions_in(importlib.import_module(f"companion.exercises.{module}"))
+        if q.name.startswith("q")
+    ]
+    cells = [c for c in jupytext.read(source).cells if "exercise" in c.metadata.get("tags", [])]
+    assert [c.metadata["tags"][1] for c in cells] == [q.name for q in questions]
+    for cell, q in zip(cells, questions, strict=True):
+        namespace = {"np": np, "keras": keras}
+        exec(cell.source, namespace)
+        status, message = q.evaluate(*[namespace[name] for name in q.answer_names])
+        assert status == NOT_ATTEMPTED, (q.name, message)

@@ -594,6 +594,14 @@ def test_call_learner_copies_inputs_and_reports_failures_kindly():
         call_learner(broken, (data,), "broken", "on [0, 1, 2]")
     assert "Traceback" not in str(info.value)
 
+    # shape_help follows a NumPy shape error only.
+    help_text = "The kernel has shape (n_in, units)."
+    with pytest.raises(NotYet, match=r"ValueError: matmul.*\. The kernel has shape") as info:
+        call_learner(lambda x: np.ones((2, 3)) @ x, (np.ones((2, 3)),), "f", "for x", help_text)
+    with pytest.raises(NotYet) as info:
+        call_learner(broken, (data,), "broken", "on [0, 1, 2]", help_text)
+    assert help_text not in str(info.value)
+
     with pytest.raises(NotAttempted, match="still returns `...`"):
         require_result(..., "f")
     with pytest.raises(NotAttempted, match="returned None"):

@@ -222,12 +222,16 @@ def unwrap_keras_error(exc):
     return clean.with_traceback(exc.__traceback__)
 
 
-def call_learner(fn, args, name, label):
+_SHAPE_ERROR_WORDS = ("matmul", "broadcast", "shapes")
+
+
+def call_learner(fn, args, name, label, shape_help=""):
     """Call a learner's function ``name`` on copies of ``args``; failures become kind messages.
 
     ``NotYet``/``NotAttempted`` raised by nested checks pass through; ``NotImplementedError``
     means "not attempted"; any other exception becomes ``NotYet("<label>, your code raised
-    ...")`` without a traceback. Arrays and lists are copied, so a learner's function that
+    ...")`` without a traceback, followed by ``shape_help`` when NumPy refused the shapes (a
+    matmul or broadcasting error). Arrays and lists are copied, so a learner's function that
     changes its input in place cannot spoil the checker's data.
     """
     try:
@@ -239,7 +243,10 @@ def call_learner(fn, args, name, label):
             f"{name} still raises NotImplementedError: replace that line with your code."
         ) from None
     except Exception as exc:
-        raise NotYet(f"{label}, {describe_exception(unwrap_keras_error(exc))}.") from None
+        exc = unwrap_keras_error(exc)
+        shape_error = any(word in str(exc) for word in _SHAPE_ERROR_WORDS)
+        extra = f" {shape_help.strip()}" if shape_help and shape_error else ""
+        raise NotYet(f"{label}, {describe_exception(exc)}.{extra}") from None
 
 
 def require_result(result, name, allow_none=False):

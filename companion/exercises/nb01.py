@@ -15,11 +15,10 @@ missing or extra transpose fails on a shape) and name the typical mistake when t
 import numpy as np
 
 from companion.exercises.core import (
-    NotAttempted,
     NotYet,
     Question,
+    call_learner,
     describe,
-    describe_exception,
     expect_array,
     expect_callable,
     expect_number,
@@ -32,29 +31,6 @@ __all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
 # relative; every mistake the hints name (no bias, a transpose, b1 + b2) is off by O(0.1).
 _RTOL = 1e-5
 _ATOL = 1e-6
-
-
-def _call(fn, args, name, label, shape_help=""):
-    """Call a learner's function on copies of ``args``; its exceptions become ``NotYet``.
-
-    ``shape_help`` is added when NumPy refused the shapes (a matmul or broadcasting error).
-    """
-    try:
-        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        text = str(exc)
-        extra = (
-            f" {shape_help}"
-            if shape_help and ("matmul" in text or "broadcast" in text or "shapes" in text)
-            else ""
-        )
-        raise NotYet(f"{label}, {describe_exception(exc)}.{extra}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +56,7 @@ def _check_dense_forward(dense_forward):
     )
     for x, kernel, bias in _dense_cases():
         label = f"for x of shape {x.shape}, kernel {kernel.shape}, bias {bias.shape}"
-        result = _call(
+        result = call_learner(
             dense_forward,
             (x, kernel, bias),
             "dense_forward",
@@ -142,7 +118,7 @@ def _check_count_params(count_params):
     expect_callable(count_params, n_args=1, name="count_params", arg_names=("layer_sizes",))
     for sizes in _MLPS:
         label = f"for layer_sizes = {sizes}"
-        result = _call(count_params, (list(sizes),), "count_params", label)
+        result = call_learner(count_params, (list(sizes),), "count_params", label)
         weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         mistakes = {
             weights: "that counts the kernels only: each dense layer also has one bias per unit.",
@@ -203,7 +179,7 @@ def _check_compose(compose):
     expect_callable(compose, n_args=4, name="compose", arg_names=("W1", "b1", "W2", "b2"))
     for W1, b1, W2, b2 in _compose_cases():
         label = f"for W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}"
-        result = _call(
+        result = call_learner(
             compose,
             (W1, b1, W2, b2),
             "compose",

@@ -12,10 +12,12 @@ typical mistake when it recognises one.
 
 import numpy as np
 
+from companion import activations, gradcheck
 from companion.exercises.core import (
     NotAttempted,
     NotYet,
     Question,
+    call_learner,
     describe_exception,
     expect_array,
     expect_callable,
@@ -32,20 +34,6 @@ _ATOL = 1e-8
 
 def _rng(seed):
     return np.random.default_rng(seed)
-
-
-def _call(fn, args, name, label, shape_help=""):
-    """Call a learner's function; turn its exceptions into a kind ``NotYet``."""
-    try:
-        return fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise NotYet(f"{label}, {describe_exception(exc)}.{shape_help}") from None
 
 
 def _unpack(result, n, names, fn_name):
@@ -98,7 +86,7 @@ def _check_dense_backward(dense_backward):
     expect_callable(dense_backward, n_args=4, name="dense_backward")
     for x, kernel, bias, grad_output in _tanh_layer_cases():
         label = f"for x of shape {x.shape} and kernel of shape {kernel.shape}"
-        result = _call(
+        result = call_learner(
             dense_backward,
             (x, kernel, bias, grad_output),
             "dense_backward",
@@ -193,20 +181,6 @@ def dense_backward(x, kernel, bias, grad_output):
 # q2: numerical gradient by centred differences
 
 
-def _reference_numerical_gradient(f, x, h=1e-5):
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f(x)
-        x[i] = old - h
-        f_minus = f(x)
-        x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
 def _forward_difference(f, x, h):
     x = np.array(x, dtype=np.float64)
     f0 = f(x)
@@ -264,7 +238,7 @@ def _check_numerical_gradient(numerical_gradient):
                 "wrong point."
             )
         h = kwargs.get("h", 1e-5)
-        want = _reference_numerical_gradient(f, x, h)
+        want = gradcheck.numerical_gradient(f, x, h)
         mistakes = [
             (
                 2 * want,
@@ -281,7 +255,7 @@ def _check_numerical_gradient(numerical_gradient):
         if "h" in kwargs:
             mistakes.append(
                 (
-                    _reference_numerical_gradient(f, x, 1e-5),
+                    gradcheck.numerical_gradient(f, x, 1e-5),
                     "your function ignores its h argument: use h, not a fixed step.",
                 )
             )
@@ -383,7 +357,7 @@ def _check_mlp_backward(mlp_backward):
     names = ("d_W1", "d_b1", "d_W2", "d_b2")
     for x, w1, b1, w2, b2, g in _mlp_cases():
         label = f"for W1 of shape {w1.shape} and W2 of shape {w2.shape}"
-        result = _call(mlp_backward, (x, w1, b1, w2, b2, g), "mlp_backward", label)
+        result = call_learner(mlp_backward, (x, w1, b1, w2, b2, g), "mlp_backward", label)
         got = _unpack(result, 4, names, "mlp_backward")
         want = _mlp_reference(x, w1, b1, w2, b2, g)
         shapes_ok = all(np.shape(a) == w.shape for a, w in zip(got, want))
@@ -459,11 +433,6 @@ def mlp_backward(x, W1, b1, W2, b2, grad_output):
 # q4: softmax + cross-entropy gradient
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def _softmax_ce_cases():
     rng = _rng(400)
     logits = [
@@ -485,9 +454,11 @@ def _check_softmax_ce(softmax_crossentropy_grad):
         label = f"for logits of shape {logits.shape}"
         if np.abs(logits).max() > 100:
             label += " with large values (±1000)"
-        result = _call(softmax_crossentropy_grad, (logits, y), "softmax_crossentropy_grad", label)
+        result = call_learner(
+            softmax_crossentropy_grad, (logits, y), "softmax_crossentropy_grad", label
+        )
         n = logits.shape[0]
-        p = _softmax(logits)
+        p = activations.softmax(logits)
         want = (p - y) / n
         mistakes = [
             (

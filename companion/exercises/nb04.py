@@ -13,10 +13,9 @@ parameter counts. Keras is imported inside the checks, so importing this module 
 import numpy as np
 
 from companion.exercises.core import (
-    NotAttempted,
     NotYet,
     Question,
-    describe_exception,
+    call_learner,
     expect_callable,
     expect_number,
 )
@@ -32,20 +31,6 @@ def _keras():
 
 def _keras_setup():
     return {"keras": _keras()}
-
-
-def _call(fn, args, name):
-    """Call a learner's function; turn its exceptions into a kind ``NotYet``."""
-    try:
-        return fn(*args)
-    except (NotYet, NotAttempted):
-        raise
-    except NotImplementedError:
-        raise NotAttempted(
-            f"{name} still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise NotYet(f"calling {name}(), {describe_exception(exc)}.") from None
 
 
 _NOT_SEQUENTIAL = (
@@ -150,7 +135,9 @@ def _expect_params(model, want, breakdown):
 
 def _check_residual(build_residual_model):
     expect_callable(build_residual_model, n_args=0, name="build_residual_model")
-    model = _call(build_residual_model, (), "build_residual_model")
+    model = call_learner(
+        build_residual_model, (), "build_residual_model", "calling build_residual_model()"
+    )
     model = _expect_model(model, "build_residual_model")
     _expect_input(model, (16,), "features")
     _layer(model, "hidden_1", "Dense", units=16, activation="relu")
@@ -295,7 +282,7 @@ def _check_to_functional(to_functional):
         x = rng.normal(size=(7, seq.input_shape[-1])).astype("float32")
         want = np.asarray(seq(x, training=False))
         model = _expect_model(
-            _call(to_functional, (seq,), "to_functional"),
+            call_learner(to_functional, (seq,), "to_functional", "calling to_functional()"),
             "to_functional",
             "The task is a Functional model: start from inputs = keras.Input(...) and end with "
             "keras.Model(inputs, outputs).",
@@ -360,7 +347,9 @@ def to_functional(seq):
 
 def _check_two_heads(build_two_head_model):
     expect_callable(build_two_head_model, n_args=0, name="build_two_head_model")
-    model = _call(build_two_head_model, (), "build_two_head_model")
+    model = call_learner(
+        build_two_head_model, (), "build_two_head_model", "calling build_two_head_model()"
+    )
     model = _expect_model(model, "build_two_head_model")
     _expect_input(model, (8,), "features")
     _layer(model, "trunk", "Dense", units=32, activation="relu")

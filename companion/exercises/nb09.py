@@ -19,6 +19,7 @@ import tempfile
 
 import numpy as np
 
+from companion import activations
 from companion.exercises.core import (
     NotAttempted,
     NotYet,
@@ -43,11 +44,6 @@ _call, _blank, _keras = call_learner, require_result, load_keras
 def _keras_setup():
     keras = _keras()
     return {"keras": keras, "ops": keras.ops}
-
-
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _short(text, limit=160):
@@ -76,7 +72,7 @@ def _mish_cases():
 def _mish_mistakes(x):
     sp = np.logaddexp(0.0, x)
     t = np.tanh(sp)
-    s = _sigmoid(x)
+    s = activations.sigmoid(x)
     return [
         (
             t,
@@ -102,7 +98,7 @@ def _mish_mistakes(x):
             "1 - tanh(softplus(x))**2, not 1 - tanh(x)**2.",
         ),
         (
-            t + x * (1 - t**2) * _sigmoid(-x),
+            t + x * (1 - t**2) * activations.sigmoid(-x),
             "softplus'(x) = sigmoid(x) = 1 / (1 + exp(-x)); you used sigmoid(-x) "
             "(a sign in the exponent).",
         ),
