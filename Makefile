@@ -7,8 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The reference stack: exact versions for the tests, the stored outputs and the Binder image
+# (learners who `pip install` get pyproject's ranges). `make lock` refreshes both files.
+LOCK := requirements/lock.txt
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-compile-command "make lock"
+# `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -17,18 +23,21 @@ help:
 	@echo "make format     format the code and the notebooks' code with ruff"
 	@echo "make notebooks  re-execute notebooks/py/*.py into the stored notebooks"
 	@echo "make benchmark  notebook run times and memory against the budgets"
+	@echo "make portability  nbval + solved notebooks under other CPU kernels and thread counts"
+	@echo "make compat     unit tests + notebooks on the lowest, newest and Colab's versions"
+	@echo "make lock       refresh the reference stack (requirements/lock.txt, binder/requirements.txt)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "Could not create a virtual environment. On Debian/Ubuntu: sudo apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[keras,lab,test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[keras,lab,test]"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/
 
 # nbqa hands ruff a temporary .py file, so pyproject's "*.ipynb" per-file ignores do not
 # apply: the same four are repeated on the nbqa line (imports after the setup cell, figures).
@@ -60,3 +69,20 @@ benchmark: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Throwaway environments (lowest floors on Python 3.10, newest on 3.13, Colab's versions):
+# unit tests and every notebook executed in each. Slow; not part of `make test`.
+compat: install
+	$(BIN)/python tools/compat.py
+
+# nbval and the solved notebooks under five CPU/thread configurations (tools/portability.py).
+portability: install
+	$(BIN)/python tools/portability.py $(CONFIGS)
+
+# Every Python the course supports, every platform (markers), for the tests; then the Binder
+# image's subset at the same versions, for Linux and Binder's Python (binder/runtime.txt).
+lock: install
+	$(UV_COMPILE) --extra keras --extra lab --extra test --universal --python-version 3.10 \
+	  -o $(LOCK)
+	$(UV_COMPILE) --extra keras --extra lab --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  -c $(LOCK) -o binder/requirements.txt

@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 try:
     import tomllib
@@ -62,19 +66,109 @@ def test_python_range_matches_requires_python():
     assert f">={lower}" in conda["python"].split(",")
 
 
-def test_binder_environment_is_a_subset_with_the_same_ranges():
-    full = _conda(ROOT / "environment.yml")
-    binder = _conda(ROOT / "binder" / "environment.yml")
-    for name, spec in binder.items():
-        assert name in full, f"binder/environment.yml has {name}, environment.yml does not"
-        assert spec == full[name], f"{name}: binder {spec!r} vs environment.yml {full[name]!r}"
-    # What the notebooks import must be in the Binder image.
-    pip = _pyproject()
+# --- the lock: exact versions for the tests, the stored outputs and the Binder image -----------
+
+LOCK = ROOT / "requirements" / "lock.txt"
+SUPPORTED_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _pins(path: Path) -> list[Requirement]:
+    """The requirements of a uv/pip-compile output file (comments and annotations skipped)."""
+    pins = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith(("#", "-")):
+            pins.append(Requirement(line))
+    return pins
+
+
+def _marker_env(python: str) -> dict[str, str]:
+    """Linux x86-64 CPython `python` (the CI machine, Binder and Colab are all of this kind)."""
+    env = default_environment()
+    env.update(
+        python_version=python,
+        python_full_version=f"{python}.0",
+        sys_platform="linux",
+        platform_system="Linux",
+        platform_machine="x86_64",
+        os_name="posix",
+        implementation_name="cpython",
+        platform_python_implementation="CPython",
+    )
+    return env
+
+
+def _resolved(pins: list[Requirement], python: str) -> dict[str, str]:
+    """{name: exact version} of the pins whose markers hold on Linux with `python`."""
+    found = {}
+    for pin in pins:
+        if pin.marker is None or pin.marker.evaluate(_marker_env(python)):
+            name = canonicalize_name(pin.name)
+            assert name not in found, f"{name} is pinned twice for Python {python}"
+            (spec,) = pin.specifier
+            found[name] = spec.version
+    return found
+
+
+def _binder_python() -> str:
+    text = (ROOT / "binder" / "runtime.txt").read_text().strip()
+    match = re.fullmatch(r"python-(3\.\d+)", text)
+    assert match, f"binder/runtime.txt must read python-3.N, found {text!r}"
+    return match.group(1)
+
+
+def test_every_lock_entry_is_an_exact_pin():
+    for path in (LOCK, ROOT / "binder" / "requirements.txt"):
+        for pin in _pins(path):
+            specs = list(pin.specifier)
+            assert len(specs) == 1 and specs[0].operator == "==", (
+                f"{path.relative_to(ROOT)}: {pin} is not an exact pin (run `make lock`)"
+            )
+
+
+@pytest.mark.parametrize("python", SUPPORTED_PYTHONS)
+def test_lock_satisfies_pyproject_for_every_supported_python(python):
+    resolved = _resolved(_pins(LOCK), python)
+    for name, spec in _pyproject().items():
+        assert name in resolved, f"{name} (pyproject) is not in the lock for Python {python}"
+        assert resolved[name] in SpecifierSet(spec), (
+            f"the lock pins {name}=={resolved[name]} for Python {python}, "
+            f"outside pyproject's range {spec!r}: run `make lock`"
+        )
+
+
+def test_environment_yml_ranges_hold_for_the_reference_stack():
+    resolved = _resolved(_pins(LOCK), _binder_python())
+    for name, spec in _conda(ROOT / "environment.yml").items():
+        if name in CONDA_ONLY:
+            continue
+        assert resolved[name] in SpecifierSet(spec), f"environment.yml {name}{spec} vs lock"
+
+
+def test_binder_installs_the_locked_versions():
+    """binder/requirements.txt: the lock's Linux subset for Binder's Python, pin for pin."""
+    python = _binder_python()
+    assert python in SUPPORTED_PYTHONS
+    locked = _resolved(_pins(LOCK), python)
+    binder = _resolved(_pins(ROOT / "binder" / "requirements.txt"), python)
+    different = {n: (v, locked.get(n)) for n, v in binder.items() if locked.get(n) != v}
+    assert not different, f"binder/requirements.txt vs the lock (run `make lock`): {different}"
+    # What the notebooks import is in the image.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     needed = {_split(r)[0] for r in project["dependencies"]}
-    needed |= {_split(r)[0] for r in project["optional-dependencies"]["keras"]}
-    assert needed <= set(binder), f"missing in binder: {sorted(needed - set(binder))}"
-    assert set(binder) - CONDA_ONLY <= set(pip)
+    for extra in ("keras", "lab"):
+        needed |= {_split(r)[0] for r in project["optional-dependencies"][extra]}
+    assert needed <= set(binder), (
+        f"missing in binder/requirements.txt: {sorted(needed - set(binder))}"
+    )
+    assert not (ROOT / "binder" / "environment.yml").exists(), (
+        "repo2docker would read binder/environment.yml and ignore requirements.txt"
+    )
+
+
+def test_make_installs_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "LOCK := requirements/lock.txt" in makefile
+    assert re.search(r"pip install .*-c \$\(LOCK\) -e \\?\"\.\[keras,lab,test\]", makefile)
 
 
 @pytest.mark.parametrize("name", ["postBuild", "start"])

@@ -1,7 +1,11 @@
 """The README tells the truth: its links exist, its commands exist, and CI runs its test command."""
 
+import os
 import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -33,7 +37,12 @@ def test_make_targets_named_in_the_readme_exist():
 
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^make test\s*$", ci, re.M), ".ci/run must call `make test`, as the README"
+    assert re.search(r'^(stage "[^"]+" )?make test\s*$', ci, re.M), (
+        ".ci/run must call `make test`, as the README"
+    )
+    assert re.search(r'^(stage "[^"]+" )?make portability\b', ci, re.M), (
+        ".ci/run must run the portability matrix"
+    )
     assert "apt-get update" in ci
     for package in ("dataset-fashion-mnist", "chromium"):
         assert package in ci, f".ci/run must install {package}"
@@ -60,3 +69,20 @@ def test_instructor_guide_timings_are_the_notebooks_minutes():
     rows = re.findall(r"^\| (\d\d) \| [^|]+\| +(\d+) \| +(\d+) \|", guide, re.M)
     listed = {nn: (int(t), int(e)) for nn, t, e in rows}
     assert listed == _header_minutes(), "the guide's timing table differs from the notebooks'"
+
+
+@pytest.mark.parametrize("uid", ["0", "1000"])
+def test_make_lab_allows_root_only_for_root(uid, tmp_path):
+    """Jupyter refuses to start as root without --allow-root (containers, cloud VMs, CI)."""
+    fake_id = tmp_path / "id"
+    fake_id.write_text(f"#!/bin/sh\necho {uid}\n")
+    fake_id.chmod(0o755)
+    env = dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}")
+    # -n prints the recipe without running it; -W marks the install as done (no pip here).
+    result = subprocess.run(
+        ["make", "-n", "-W", ".venv/.installed-stamp", "-o", "install", "lab"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    command = [line for line in result.stdout.splitlines() if "jupyter lab" in line]
+    assert command, result.stdout
+    assert ("--allow-root" in command[0]) == (uid == "0"), command[0]

@@ -23,14 +23,16 @@
 # **Time**: teaching 35 min · exercises 25 min
 
 # %% tags=["setup"]
-# Setup: on Colab, install the companion package (TensorFlow is already there and is not
-# reinstalled); everywhere, quiet and repeatable TensorFlow. Run this cell first.
+# Setup: on Colab, install the companion package alone (--no-deps: Colab's TensorFlow,
+# NumPy and ipywidgets stay as they are); everywhere, quiet and repeatable TensorFlow.
+# Run this cell first.
 import subprocess
 import sys
 
 COURSE_PACKAGE = "dl-course-companion @ git+https://github.com/dl-course/dense-activations"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE], check=True)
+    pip_install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+    subprocess.run([*pip_install, COURSE_PACKAGE], check=True)
 from companion.utils import setup_notebook
 
 setup_notebook()

@@ -27,14 +27,16 @@
 # **Time**: teaching 40 min · exercises 30 min
 
 # %% tags=["setup"]
-# Setup: on Colab, install the companion package (TensorFlow is already there and is not
-# reinstalled); everywhere, quiet and repeatable TensorFlow. Run this cell first.
+# Setup: on Colab, install the companion package alone (--no-deps: Colab's TensorFlow,
+# NumPy and ipywidgets stay as they are); everywhere, quiet and repeatable TensorFlow.
+# Run this cell first.
 import subprocess
 import sys
 
 COURSE_PACKAGE = "dl-course-companion @ git+https://github.com/dl-course/dense-activations"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE], check=True)
+    pip_install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+    subprocess.run([*pip_install, COURSE_PACKAGE], check=True)
 from companion.utils import setup_notebook
 
 setup_notebook()
@@ -146,15 +148,18 @@ DEPTH, WIDTH = 20, 64
 LOSS = "sparse_categorical_crossentropy"
 
 
-def deep_mlp(activation, kernel_initializer="glorot_uniform", depth=DEPTH, width=WIDTH):
-    """`depth` Dense layers: `depth - 1` hidden layers of `width` units, a softmax output."""
+def deep_mlp(activation, kernel_initializer="glorot_uniform", depth=DEPTH, dtype="float32"):
+    """`depth` Dense layers: `depth - 1` hidden layers of `WIDTH` units, a softmax output."""
     keras.utils.set_random_seed(0)
     stack = [keras.Input(shape=(784,))]
     for i in range(1, depth):
         init = keras.initializers.get(kernel_initializer)  # a fresh one for every layer
-        layer = keras.layers.Dense(width, activation, kernel_initializer=init, name=f"dense_{i}")
-        stack.append(layer)
-    stack.append(keras.layers.Dense(10, activation="softmax", name=f"dense_{depth}"))
+        stack.append(
+            keras.layers.Dense(
+                WIDTH, activation, kernel_initializer=init, dtype=dtype, name=f"dense_{i}"
+            )
+        )
+    stack.append(keras.layers.Dense(10, "softmax", dtype=dtype, name=f"dense_{depth}"))
     return keras.Sequential(stack, name=f"{activation}_net")
 
 
@@ -290,10 +295,14 @@ print(format_table(rows, floatfmt=".1f"))
 #
 # Saturation appears when weights are large. Here is a tanh network with kernels drawn from
 # a normal distribution of standard deviation 0.5 (Glorot's would be 0.125 for 64 inputs and
-# 64 outputs). The result is the opposite of what one might guess:
+# 64 outputs). We build it in float64 (`dtype="float64"`), for a reason that is part of the
+# lesson: in this network a tiny difference grows from layer to layer, float32's rounding
+# included, so in float32 the last printed digits would change from one CPU to another.
+# The result is the opposite of what one might guess:
 
 # %%
-big_tanh = deep_mlp("tanh", {"class_name": "RandomNormal", "config": {"stddev": 0.5}})
+NORMAL_05 = {"class_name": "RandomNormal", "config": {"stddev": 0.5}}
+big_tanh = deep_mlp("tanh", NORMAL_05, dtype="float64")
 sat = diagnostics.activation_stats(big_tanh, x_probe).column("saturated_pct")
 norms = diagnostics.gradient_stats(big_tanh, x_probe, y_probe, LOSS).column("grad_norm")
 print("saturated % at hidden layers 1, 5, 10, 15, 19:", np.round(sat[shown], 1))
@@ -301,11 +310,13 @@ print("gradient norm:", norms_text(norms))
 
 # %% [markdown]
 # More than half the outputs are saturated, yet the gradients **explode**: the first layer's
-# gradient is more than a thousand times larger than the output layer's. Saturated units pass
+# gradient is about 800 times larger than the output layer's. Saturated units pass
 # almost nothing, but the units that are not saturated multiply the gradient by weights that
 # are far too large. Each layer's factor is roughly `sqrt(64 · 0.5² · mean(tanh'(z)²))`, above
-# 1 here (Poole et al., 2016, call this the "chaotic" regime). Vanishing and exploding are the two
-# sides of one question: is the typical factor per layer below or above 1?
+# 1 here (Poole et al., 2016, call this the "chaotic" regime: the same growth that explodes
+# the gradient amplifies any tiny difference, which is why we computed it in float64).
+# Vanishing and exploding are the two sides of one question: is the typical factor per layer
+# below or above 1?
 #
 # ## 5. After some training
 #
@@ -404,7 +415,7 @@ plots.layer_stats(exploding, "grad_norm", log=True, title="Too-large weights: ex
 
 # %% [markdown]
 # Two kinds of explosion. The tanh network's gradients grow towards the input (its ratio is
-# above a thousand). The relu network's gradients are **huge at every layer** (a thousand and
+# in the hundreds). The relu network's gradients are **huge at every layer** (a thousand and
 # more) with an unremarkable ratio: a kernel's gradient is its input activations times
 # the gradient arriving from above, and here the activations grow going forward exactly as
 # fast as the gradient grows going backward. The He-initialized network, for comparison, has
