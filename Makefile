@@ -14,7 +14,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -25,6 +25,7 @@ help:
 	@echo "make benchmark  notebook run times and memory against the budgets"
 	@echo "make portability  nbval + solved notebooks under other CPU kernels and thread counts"
 	@echo "make compat     unit tests + notebooks on the lowest, newest and Colab's versions"
+	@echo "make test-ipywidgets7  widget, doctor and browser tests with Colab's ipywidgets 7.7"
 	@echo "make lock       refresh the reference stack (requirements/lock.txt, binder/requirements.txt)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -68,7 +69,7 @@ benchmark: install
 	$(BIN)/python benchmarks/notebooks.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(IPYW7) .compat .pytest_cache .ruff_cache .hypothesis
 
 # Throwaway environments (lowest floors on Python 3.10, newest on 3.13, Colab's versions):
 # unit tests and every notebook executed in each. Slow; not part of `make test`.
@@ -86,3 +87,18 @@ lock: install
 	  -o $(LOCK)
 	$(UV_COMPILE) --extra keras --extra lab --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  -c $(LOCK) -o binder/requirements.txt
+
+# Colab's ipywidgets 7.7 in a second environment: the lock, but for the widget stack, which
+# requirements/ipywidgets7.txt pins. The tests run from the main environment and start it.
+IPYW7 := .venv-ipywidgets7
+$(IPYW7)/.installed-stamp: $(STAMP) $(LOCK) requirements/ipywidgets7.txt
+	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(IPYW7)
+	grep -v -i -E "^($$(cut -d= -f1 requirements/ipywidgets7.txt | grep -v '^#' | paste -sd'|'))==" \
+	  $(LOCK) > $(IPYW7)/constraints.txt
+	VIRTUAL_ENV=$(IPYW7) $(BIN)/uv pip install --quiet -c $(IPYW7)/constraints.txt \
+	  -e ".[keras,test]" -r requirements/ipywidgets7.txt
+	@touch $@
+
+test-ipywidgets7: $(IPYW7)/.installed-stamp
+	COURSE_IPYWIDGETS7_PYTHON=$(abspath $(IPYW7))/bin/python $(BIN)/python -m pytest \
+	  tests/test_widgets.py tests/test_browser.py -k "ipywidgets7 or ipywidgets_7"

@@ -11,6 +11,7 @@ The exit status is 0 when nothing failed, so an instructor can collect results w
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import platform
 import re
@@ -26,9 +27,9 @@ OK, WARN, FAIL = "OK", "WARN", "FAIL"
 REQUIREMENTS = (
     ("numpy", "numpy", "1.26", "the companion package's arrays"),
     ("matplotlib", "matplotlib", "3.7", "figures"),
-    ("ipywidgets", "ipywidgets", "8.0", "the interactive widgets"),
+    ("ipywidgets", "ipywidgets", "7.7", "the interactive widgets"),
     ("tensorflow", "tensorflow", "2.16", "Keras's backend"),
-    ("keras", "keras", "3.3", "every Keras comparison"),
+    ("keras", "keras", "3.10", "every Keras comparison"),
 )
 INSTALL_HINT = 'pip install -e ".[keras,lab]"  (from the course folder), or run `make lab`'
 MIN_FREE_MEMORY_GB = 2.0  # a notebook peaks under 1.5 GB; JupyterLab itself needs some room
@@ -134,38 +135,68 @@ _DATA_FIX = (
 )
 
 
-def check_widgets() -> Check:
-    """Widgets render in JupyterLab when the front-end extension matches ipywidgets 8."""
+def _on_colab() -> bool:
+    if "google.colab" in sys.modules:
+        return True
+    try:  # `python -m companion.doctor` in a Colab terminal: not imported, but installed
+        return importlib.util.find_spec("google.colab") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _installed(dist: str) -> str | None:
     try:
-        lab_widgets = metadata.version("jupyterlab_widgets")
+        return metadata.version(dist)
     except metadata.PackageNotFoundError:
-        return Check(
-            "widgets render",
-            FAIL,
-            "jupyterlab_widgets (the front-end of ipywidgets) is missing",
-            "pip install 'ipywidgets>=8' (it brings jupyterlab_widgets), then restart JupyterLab",
-        )
+        return None
+
+
+def check_widgets() -> Check:
+    """Widgets render when the front-end speaks the protocol of the kernel's ipywidgets.
+
+    Colab draws ipywidgets 7.7 (its own) with its own front-end. JupyterLab draws widgets with
+    the jupyterlab_widgets extension, whose major version must go with ipywidgets': 1.x draws
+    ipywidgets 7 and loads in JupyterLab 3 only; 3.x draws ipywidgets 8 only. Any other pair
+    shows "Error displaying widget" in place of every widget (for an ipywidgets 7 kernel in
+    JupyterLab 4: "Module @jupyter-widgets/controls, version ^1.5.0 is not registered").
+    """
     try:
         import ipywidgets
 
-        slider = ipywidgets.IntSlider(value=1)
-        bundle = slider._repr_mimebundle_()
+        view = ipywidgets.IntSlider(value=1).get_view_spec()
     except Exception as exc:
         return Check("widgets render", FAIL, f"{type(exc).__name__}: {exc}"[:200], INSTALL_HINT)
-    if "application/vnd.jupyter.widget-view+json" not in (bundle or {}):
+    if not (view or {}).get("model_id"):
         return Check("widgets render", FAIL, "ipywidgets gives no widget view", INSTALL_HINT)
-    if _version_tuple(lab_widgets) < (3,):
+    kernel = _installed("ipywidgets") or ipywidgets.__version__
+    if _on_colab():
+        return Check("widgets render", OK, f"ipywidgets {kernel}, drawn by Colab's front-end")
+    lab_widgets, lab = _installed("jupyterlab_widgets"), _installed("jupyterlab")
+    found = ", ".join(
+        [f"ipywidgets {kernel}", f"jupyterlab_widgets {lab_widgets or 'missing'}"]
+        + ([f"JupyterLab {lab}"] if lab else [])
+    )
+    restart = "then restart JupyterLab"
+    ipywidgets_8 = _version_tuple(kernel) >= (8,)
+    if lab_widgets is None:
         return Check(
             "widgets render",
-            WARN,
-            f"jupyterlab_widgets {lab_widgets} is for ipywidgets 7",
-            "pip install --upgrade 'ipywidgets>=8' jupyterlab_widgets",
+            FAIL,
+            f"{found}: JupyterLab's widget front-end is missing",
+            f"pip install --upgrade 'ipywidgets>=8' (it brings jupyterlab_widgets 3), {restart}",
         )
-    return Check(
-        "widgets render",
-        OK,
-        f"ipywidgets {ipywidgets.__version__}, jupyterlab_widgets {lab_widgets}",
-    )
+    # A mismatch is a warning: the notebooks run, only their widgets show an error.
+    if ipywidgets_8 and _version_tuple(lab_widgets) < (3,):
+        problem = "ipywidgets 8's widgets need jupyterlab_widgets 3 to be drawn"
+        fix = f"pip install --upgrade 'jupyterlab_widgets>=3', {restart}"
+    elif not ipywidgets_8 and (
+        _version_tuple(lab_widgets) >= (3,) or _version_tuple(lab or "0") >= (4,)
+    ):
+        problem = "JupyterLab 4 and jupyterlab_widgets 3 draw ipywidgets 8's widgets, not 7's"
+        fix = f"pip install --upgrade 'ipywidgets>=8' (Colab alone keeps its 7.7), {restart}"
+    else:
+        return Check("widgets render", OK, found)
+    return Check("widgets render", WARN, f"{found}: {problem}", fix)
 
 
 def _available_memory_gb() -> float | None:

@@ -1,4 +1,4 @@
-"""Interactive widgets (ipywidgets 8): an activation explorer and a one-neuron playground.
+"""Interactive widgets (ipywidgets 7.7 and 8): an activation explorer and a one-neuron playground.
 
 Each widget is a small class whose ``update(**values)`` method is the callback the controls
 call, and which keeps what it drew (``last_figure``, ``last_text``, ``last_png``, ...) so that
@@ -59,6 +59,20 @@ PARAMETER_SLIDERS = {
 # the default None means "off" (relu's max_value, enabled with its checkbox).
 START_VALUES = {"threshold": 1.0, "default_value": 0.0, "max_value": 6.0}
 _NOT_PARAMETERS = ("x", "axis")
+_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+
+if "playing" in widgets.Play.class_trait_names():
+    _Play = widgets.Play
+else:
+
+    class _Play(widgets.Play):
+        """ipywidgets 7 (Colab's) keeps Play's running state in ``_playing``; 8 renamed it
+        ``playing``. The alias lets ``play.playing = False`` stop the button in both (on 7 it
+        would otherwise set a plain attribute that never reaches the browser)."""
+
+        playing = property(
+            lambda self: self._playing, lambda self, value: setattr(self, "_playing", value)
+        )
 
 
 def nice_limits(low, high, current=None, shrink=0.4):
@@ -218,12 +232,13 @@ class _FigureWidget:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        # A stable text/plain keeps stored notebooks free of widget reprs that list every value.
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        bundle = dict(bundle or {})
-        bundle["text/plain"] = repr(self)
+        # The container's view, as ipywidgets 8's own _repr_mimebundle_ gives it. ipywidgets 7
+        # (Colab's) has no _repr_mimebundle_ (its widgets display themselves through
+        # _ipython_display_); get_view_spec() gives the same view data in both. A stable
+        # text/plain keeps stored notebooks free of widget reprs that list every value.
+        bundle = {"text/plain": repr(self)}
+        if self.widget.comm is not None:  # a closed widget has no view left to show
+            bundle[_VIEW_MIMETYPE] = self.widget.get_view_spec()
         return bundle
 
     def __repr__(self):
@@ -1200,7 +1215,7 @@ class PlaygroundTrainer(_FigureWidget):
         )
         # Each tick trains a few epochs (tens of milliseconds); the interval leaves the kernel
         # time to answer, so that pausing takes effect at once instead of after a backlog.
-        self.controls["play"] = widgets.Play(
+        self.controls["play"] = _Play(
             value=0, min=0, max=100_000, step=1, interval=200, description="train",
             show_repeat=False,
         )  # fmt: skip

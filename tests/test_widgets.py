@@ -2,11 +2,15 @@
 
 import base64
 import io
+import os
+import subprocess
 import warnings
+from pathlib import Path
 
 import ipywidgets
 import numpy as np
 import pytest
+from IPython.core.formatters import DisplayFormatter
 from PIL import Image
 
 from companion import (
@@ -21,6 +25,14 @@ from companion import (
     plots,
     regularizers,
     widgets,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+IPYWIDGETS7_VARIABLE = "COURSE_IPYWIDGETS7_PYTHON"
+IPYWIDGETS7_SETUP = (
+    "uv venv -p 3.11 /tmp/ipyw7 && VIRTUAL_ENV=/tmp/ipyw7 uv pip install -e '.[keras,test]' "
+    "ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 'jupyterlab>=3.6,<4' "
+    f"'jupyterlab_widgets>=1.1,<2'; then {IPYWIDGETS7_VARIABLE}=/tmp/ipyw7/bin/python"
 )
 
 
@@ -204,12 +216,74 @@ def test_callback_errors_are_shown_not_lost(explorer, monkeypatch):
     assert explorer.output.outputs[-1]["text"] == "Could not redraw: RuntimeError: boom\n"
 
 
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def ipywidgets_own_display(widget):
+    """What ipywidgets itself shows for ``widget``: ipywidgets 8 returns it from
+    ``_repr_mimebundle_``; 7.7 (Colab's) has no such method and passes it to ``display`` in
+    ``_ipython_display_``."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_()
+    shown = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ipywidgets.widgets.widget, "display", lambda data, raw: shown.append(data))
+        widget._ipython_display_()
+    (data,) = shown
+    return data
+
+
 def test_repr_is_short_and_stable(explorer):
     explorer.update(function="elu", alpha=0.5)
     assert repr(explorer) == "ActivationExplorer(function='elu', alpha=0.5)"
     bundle = explorer._repr_mimebundle_()
-    assert bundle["text/plain"] == repr(explorer)
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle == {
+        "text/plain": repr(explorer),
+        VIEW: {"version_major": 2, "version_minor": 0, "model_id": explorer.widget.model_id},
+    }
+    # The same view as ipywidgets displays for the container, whatever its version.
+    assert bundle[VIEW] == ipywidgets_own_display(explorer.widget)[VIEW]
+    # What the kernel shows (IPython 7.34 on Colab, 8 or 9 elsewhere): the bundle, as it is.
+    data, _ = DisplayFormatter().format(explorer)
+    assert data == bundle
+    explorer.widget.close()  # a closed widget has no view left: its text only
+    assert explorer._repr_mimebundle_() == {"text/plain": repr(explorer)}
+
+
+def _widget_tree(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _widget_tree(child)
+
+
+ALL_WIDGETS = {
+    "explorer": lambda: widgets.ActivationExplorer(keras=False),
+    "playground": lambda: widgets.NeuronPlayground(resolution=10),
+    "deep": lambda: widgets.DeepNetworkExplorer(depth=3, width=8),
+    "trainer": lambda: widgets.PlaygroundTrainer(resolution=10),
+}
+
+
+@pytest.mark.parametrize("name", ALL_WIDGETS)
+def test_every_setting_reaches_the_browser_with_ipywidgets_7_and_8(name):
+    """ipywidgets 7.7 and 8 name some traits differently (Play's ``_playing`` / ``playing``).
+    A keyword the installed version lacks is dropped with a warning, and an attribute it lacks
+    becomes a plain Python attribute that never reaches the browser: neither may happen."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        widget = ALL_WIDGETS[name]()
+        if name == "trainer":
+            widget.controls["play"].playing = True
+            widget.train(1)
+            widget.step_button.click()
+            widget.reset_button.click()
+    assert not [w for w in caught if "unrecognized arguments" in str(w.message)]
+    for control in _widget_tree(widget.widget):
+        # What ipywidgets sets itself (selection widgets' ``equals``) is on a fresh one too.
+        options = {"options": control.options} if control.has_trait("options") else {}
+        fresh = set(vars(type(control)(**options)))
+        plain = {k for k in vars(control) if not k.startswith("_") and not control.has_trait(k)}
+        assert plain <= fresh, f"{type(control).__name__}: {plain - fresh} is not synced"
 
 
 def test_explorer_without_keras_says_so(monkeypatch):
@@ -699,6 +773,13 @@ def test_l2_keeps_the_weights_smaller():
     assert decayed.history["test_loss"][-1] == ce
 
 
+def synced_playing(play):
+    """Play's running state as the browser gets it: ``playing`` in ipywidgets 8, ``_playing``
+    in 7.7 (``play.playing`` must reach it in both, not become a plain Python attribute)."""
+    (value,) = [v for k, v in play.get_state().items() if k in ("playing", "_playing")]
+    return value
+
+
 def test_play_ticks_train_frames_and_buttons_work(trainer):
     play = trainer.controls["play"]
     play.value = 1
@@ -711,8 +792,11 @@ def test_play_ticks_train_frames_and_buttons_work(trainer):
     assert trainer.epoch == 40
     trainer.step_button.click()
     assert trainer.epoch == 45
+    play.playing = True
+    assert synced_playing(play) is True
     trainer.reset_button.click()
     assert trainer.epoch == 0 and play.value == 0 and not play.playing
+    assert synced_playing(play) is False
     with pytest.raises(ValueError, match="use train"):
         trainer.update(play=3)
 
@@ -793,12 +877,14 @@ def test_divergence_stops_training_and_says_so():
         dataset="gaussians", activation="linear", learning_rate=3.0, noise=0.6, resolution=10
     )
     trainer.controls["play"].playing = True
+    assert synced_playing(trainer.controls["play"]) is True
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warnings leak into the notebook
         trainer.train(10)
     # A linear network with SGD at rate 3 on these blobs overflows in its second epoch.
     assert trainer.diverged and trainer.epoch == 2
     assert not trainer.controls["play"].playing
+    assert synced_playing(trainer.controls["play"]) is False  # the browser's button stops too
     assert trainer.last_text == (
         "epoch 2: the loss is no longer a finite number: training diverged. "
         "Lower the learning rate and press reset."
@@ -809,3 +895,35 @@ def test_divergence_stops_training_and_says_so():
     trainer.reset()
     trainer.train(3)
     assert not trainer.diverged and trainer.epoch == 3
+
+
+@pytest.mark.slow
+def test_widget_and_doctor_tests_pass_with_colabs_ipywidgets_7():
+    """This file and test_doctor.py again, in the interpreter that COURSE_IPYWIDGETS7_PYTHON
+    names (ipywidgets 7.7, as on Colab), with this checkout's companion.
+
+    The same run by hand: ``PYTHONPATH=. /tmp/ipyw7/bin/python -m pytest tests/test_widgets.py
+    tests/test_doctor.py``."""
+    if ipywidgets.__version__.startswith("7."):
+        pytest.skip("this is the ipywidgets 7 run")
+    python = os.environ.get(IPYWIDGETS7_VARIABLE)
+    if not python:
+        pytest.skip(
+            f"{IPYWIDGETS7_VARIABLE} is not set; to run with ipywidgets 7.7: {IPYWIDGETS7_SETUP}"
+        )
+    env = {k: v for k, v in os.environ.items() if k != IPYWIDGETS7_VARIABLE}
+    env["PYTHONPATH"] = str(ROOT)
+    probe = subprocess.run(
+        [python, "-c", "import ipywidgets; print(ipywidgets.__version__)"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert probe.stdout.startswith("7."), (
+        f"{IPYWIDGETS7_VARIABLE}={python} must have ipywidgets 7.x: {probe.stdout}{probe.stderr}"
+        f"\nto make one: {IPYWIDGETS7_SETUP}"
+    )
+    tests = ["tests/test_widgets.py", "tests/test_doctor.py"]
+    result = subprocess.run(
+        [python, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800,
+    )  # fmt: skip
+    assert result.returncode == 0, f"with ipywidgets {probe.stdout}" + result.stdout[-6000:]
