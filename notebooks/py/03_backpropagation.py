@@ -25,9 +25,9 @@
 # **Time**: teaching 35 min · exercises 30 min
 
 # %% tags=["setup"]
-# Setup: on Colab, install the companion package alone (--no-deps: Colab's TensorFlow,
-# NumPy and ipywidgets stay as they are); everywhere, quiet and repeatable TensorFlow.
-# Run this cell first.
+# Setup: on Colab, install the companion package alone (--no-deps: Colab already has
+# NumPy, Matplotlib and ipywidgets, and keeps its versions, TensorFlow's too); everywhere,
+# quiet and repeatable TensorFlow. Run this cell first.
 import subprocess
 import sys
 
@@ -224,7 +224,7 @@ def loss32(W_):
 
 
 dW32 = x32.T @ (G32 * (1 - np.tanh(x32 @ W32 + b32) ** 2))
-steps = [10.0**-k for k in range(1, 10)]  # h = 1e-1 ... 1e-9, each the exact float of 1e-k
+steps = [float(f"1e-{k}") for k in range(1, 10)]  # 1e-1 ... 1e-9, exactly the literals 1e-k
 err64 = [gradcheck.rel_error(dW, gradcheck.numerical_gradient(
     lambda W_: loss_fn(x, W_, b), W, h=s)) for s in steps]  # fmt: skip
 err32 = [gradcheck.rel_error(dW32, gradcheck.numerical_gradient(loss32, W32, h=s)) for s in steps]
@@ -244,11 +244,19 @@ fig
 # %% [markdown]
 # Read the float64 curve from the right: for large `h` the error falls like `h²` (two decades
 # per decade), reaches about 1e-10 near `h = 1e-5`, then rises again like `1/h` as rounding
-# takes over. The float32 curve has the same V, shifted up: its best value, near `h = 1e-2`, is
-# about 1e-4, "suspicious"; at the usual `h = 1e-5` it is about 1e-2, on the border of
-# "wrong", and at `h = 1e-6` plainly wrong, for a gradient that is perfectly right. The printed
-# checks below restate the figure, each with a wide margin: float32's rounding noise differs from
-# one CPU to another, so the exact errors do too.
+# takes over. The float32 curve shares the right arm (truncation does not depend on the
+# precision), but its rounding arm lies about nine decades higher (float32's `eps` is some
+# 5e8 times float64's), so its V is shallow and its bottom moves to larger `h`: its best
+# value, near `h = 1e-2`, is about 1e-4, "suspicious". At the usual `h = 1e-5` it is about
+# 1e-2, on the border of "wrong", and at `h = 1e-6` plainly wrong, for a gradient that is
+# perfectly right. Below that, the two losses differ by a float32 step or two at most: the
+# numerical gradient is nonsense and the error sits at 1, the largest it can be.
+#
+# The printed checks below restate the figure, each with a wide margin, because float32's
+# rounding noise, and with it the exact error, differs from one CPU to another. At
+# `h = 1e-5` the error is so close to the 1e-2 border that its verdict would flip between
+# CPUs, so that check states only what holds everywhere, an error above 1e-3 ("suspicious"
+# at best); the verdict is given at `h = 1e-6`, where the error is far past 1e-2.
 
 # %%
 float32_at = dict(zip(steps, err32))

@@ -28,9 +28,9 @@
 # **Time**: teaching 30 min · exercises 40 min
 
 # %% tags=["setup"]
-# Setup: on Colab, install the companion package alone (--no-deps: Colab's TensorFlow,
-# NumPy and ipywidgets stay as they are); everywhere, quiet and repeatable TensorFlow.
-# Run this cell first.
+# Setup: on Colab, install the companion package alone (--no-deps: Colab already has
+# NumPy, Matplotlib and ipywidgets, and keeps its versions, TensorFlow's too); everywhere,
+# quiet and repeatable TensorFlow. Run this cell first.
 import subprocess
 import sys
 
