@@ -2,19 +2,26 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/train_speed.py            # full: 60,000 samples, ~2-4 minutes
-    .venv/bin/python benchmarks/train_speed.py --quick    # 10,000 samples, under a minute
+    .venv/bin/python benchmarks/train_speed.py            # everything, 60,000 samples: 5-20 min
+    .venv/bin/python benchmarks/train_speed.py --quick    # main and scaling, small: about a minute
+    .venv/bin/python benchmarks/train_speed.py --tables crossover --quick
 
 What it measures (details in benchmarks/README.md, section "Training speed"):
 
 1. this machine's float32 matrix-multiply peak (GFLOP/s), from a large ``np.matmul``;
-2. one epoch of training of the MLP 784-256-128-10 (relu, relu, softmax; sparse categorical
-   cross-entropy; Adam) on Fashion-MNIST (float32 in [0, 1]) at batch sizes 32 and 128, with the
-   companion and with Keras, both starting from the same weights (``from_keras``), ``verbose=0``;
-   training FLOPs are approximated as 6 * parameters * samples (forward 2, backward 4 FLOPs per
-   weight and sample), and each time is turned into a fraction of the matmul peak;
-3. one Dense(256, relu) layer's forward + backward throughput (samples/s) on 784 features, the
-   companion's ``__call__`` + ``backward`` against ``tf.GradientTape`` in eager mode.
+2. ``main``: one epoch of training of the MLP 784-256-128-10 (relu, relu, softmax; sparse
+   categorical cross-entropy; Adam) on Fashion-MNIST (float32 in [0, 1]) at batch sizes 32 and
+   128, with the companion and with Keras, both starting from the same weights
+   (``from_keras``), ``verbose=0``; training FLOPs are approximated as 6 * parameters * samples
+   (forward 2, backward 4 FLOPs per weight and sample), and each time is turned into a
+   fraction of the matmul peak; then one Dense(256, relu) layer's forward + backward
+   throughput (samples/s) on 784 features, the companion's ``__call__`` + ``backward`` against
+   ``tf.GradientTape`` in eager mode;
+3. ``scaling``: one epoch of the MLP 784-w-w-10 for widths w = 64, 256, 1024 and batch sizes
+   8 to 512, companion against Keras;
+4. ``crossover``: the matrix products of a Dense layer's training step with one BLAS thread
+   and with the library's default, which is where ``companion.models.ONE_BLAS_THREAD_BELOW``
+   comes from.
 
 Not part of the test suite: timings depend on the machine and its load.
 """
@@ -30,35 +37,45 @@ THREADS = _common.THREADS
 import numpy as np  # noqa: E402
 
 from companion import data, layers, models, optimizers  # noqa: E402
-from companion.utils import format_table  # noqa: E402
+from companion.utils import blas_threads, format_table  # noqa: E402
 
 ARCHITECTURE = (784, 256, 128, 10)
 BATCH_SIZES = (32, 128)
+SCALING_WIDTHS = (64, 256, 1024)
+SCALING_BATCHES = (8, 16, 32, 64, 128, 256, 512)
+QUICK_SCALING_BATCHES = (8, 32, 128, 512)
 SEED = 0
 
 
-def matmul_peak_gflops(n=2048, repeats=5):
-    """Best float32 GFLOP/s of an n x n by n x n np.matmul (2 n**3 FLOPs each)."""
+def matmul_peak_gflops(n=2048, repeats=5, threads=None):
+    """Best float32 GFLOP/s of an n x n by n x n np.matmul (2 n**3 FLOPs each), with at most
+    ``threads`` BLAS threads (None: the current setting)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
-    np.matmul(a, b)  # warm up the BLAS threads
     best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
+    with blas_threads(threads):
+        np.matmul(a, b)  # warm up the BLAS threads
+        for _ in range(repeats):
+            start = time.perf_counter()
+            np.matmul(a, b)
+            best = min(best, time.perf_counter() - start)
     return 2.0 * n**3 / best / 1e9
 
 
-def keras_mlp(keras):
+def count_params(architecture):
+    return sum(a * b + b for a, b in zip(architecture[:-1], architecture[1:]))
+
+
+def keras_mlp(keras, architecture=ARCHITECTURE):
+    """relu hidden layers, softmax output, Keras's default initializers from a fixed seed."""
     keras.utils.set_random_seed(SEED)
+    *hidden, classes = architecture[1:]
     return keras.Sequential(
         [
-            keras.Input((ARCHITECTURE[0],)),
-            keras.layers.Dense(ARCHITECTURE[1], activation="relu"),
-            keras.layers.Dense(ARCHITECTURE[2], activation="relu"),
-            keras.layers.Dense(ARCHITECTURE[3], activation="softmax"),
+            keras.Input((architecture[0],)),
+            *(keras.layers.Dense(units, activation="relu") for units in hidden),
+            keras.layers.Dense(classes, activation="softmax"),
         ]
     )
 
@@ -70,16 +87,17 @@ def timed(fn):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def train_epochs(keras, x, y, batch_size, repeats):
+def train_epochs(keras, x, y, batch_size, repeats, architecture=ARCHITECTURE):
     """(wall, cpu) seconds of one epoch for the companion and for Keras, from identical weights.
 
-    Each is the run with the best wall time out of ``repeats``.
+    Each is the run with the best wall time out of ``repeats``; the two libraries alternate,
+    so that a change in the machine's load hits both.
     """
-    reference = keras_mlp(keras)
+    reference = keras_mlp(keras, architecture)
     initial = reference.get_weights()
 
     def keras_run():
-        model = keras_mlp(keras)
+        model = keras_mlp(keras, architecture)
         model.set_weights(initial)
         model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy")
         # Keras builds its tf.function on the first train step; a warm-up fit on one batch keeps
@@ -100,9 +118,34 @@ def train_epochs(keras, x, y, batch_size, repeats):
             )
         )
 
-    keras_times = min(keras_run() for _ in range(repeats))
-    companion_times = min(companion_run() for _ in range(repeats))
-    return companion_times, keras_times
+    keras_times, companion_times = [], []
+    for _ in range(repeats):
+        keras_times.append(keras_run())
+        companion_times.append(companion_run())
+    return min(companion_times), min(keras_times)
+
+
+def epoch_row(keras, x, y, batch_size, repeats, architecture):
+    """A table row: both libraries' epoch times at ``batch_size`` and their ratios."""
+    (companion_s, companion_cpu), (keras_s, keras_cpu) = train_epochs(
+        keras, x, y, batch_size, repeats, architecture
+    )
+    return {
+        "batch": batch_size,
+        "companion s": companion_s,
+        "keras s": keras_s,
+        "companion/keras": companion_s / keras_s,
+        "companion cpu s": companion_cpu,
+        "keras cpu s": keras_cpu,
+        "cpu companion/keras": companion_cpu / keras_cpu,
+        "companion BLAS threads": companion_threads(architecture, batch_size),
+    }
+
+
+def companion_threads(architecture, batch_size):
+    """BLAS threads the companion's fit uses for this MLP and batch size (1 or "default")."""
+    largest = max(2 * batch_size * a * b for a, b in zip(architecture[:-1], architecture[1:]))
+    return 1 if largest < models.ONE_BLAS_THREAD_BELOW else "default"
 
 
 def dense_throughput(tf, keras, batch_size, steps):
@@ -137,14 +180,147 @@ def dense_throughput(tf, keras, batch_size, steps):
             step()
         return batch_size * steps / (time.perf_counter() - start)
 
-    return rate(companion_step), rate(keras_step)
+    threads = companion_threads(ARCHITECTURE[:2], batch_size)
+    with blas_threads(1 if threads == 1 else None):
+        ours_rate = rate(companion_step)
+    return ours_rate, rate(keras_step)
+
+
+def main_tables(tf, keras, x, y, peak, repeats, quick):
+    n = len(x)
+    params = count_params(ARCHITECTURE)
+    flops = 6.0 * params * n
+    print(
+        f"MLP {'-'.join(map(str, ARCHITECTURE))}: {params:,} parameters; one epoch of {n:,} "
+        f"samples ~ 6 * params * samples = {flops / 1e9:.1f} GFLOP\n"
+    )
+    rows = []
+    for batch_size in BATCH_SIZES:
+        row = epoch_row(keras, x, y, batch_size, repeats, ARCHITECTURE)
+        row["companion % peak"] = 100.0 * flops / row["companion s"] / 1e9 / peak
+        row["keras % peak"] = 100.0 * flops / row["keras s"] / 1e9 / peak
+        rows.append(row)
+    print(f"One training epoch (wall seconds, best of {repeats}; CPU seconds of that run):")
+    print(format_table(rows, floatfmt=".3g"))
+
+    rows = []
+    steps = 100 if quick else 300
+    for batch_size in BATCH_SIZES:
+        ours, theirs = dense_throughput(tf, keras, batch_size, steps)
+        rows.append(
+            {
+                "batch": batch_size,
+                "companion samples/s": f"{ours:,.0f}",
+                "keras samples/s": f"{theirs:,.0f}",
+                "companion/keras": ours / theirs,
+            }
+        )
+    print(f"\nDense(256, relu) on 784 features, forward + backward ({steps} steps):")
+    print(format_table(rows, floatfmt=".3g"))
+
+
+def scaling_table(keras, x, y, repeats, batches):
+    """One epoch of 784-w-w-10 for each width and batch size, companion against Keras."""
+    print(
+        f"\nScaling: one epoch of {len(x):,} samples, MLP 784-w-w-10 (relu, softmax, Adam), "
+        f"wall seconds, best of {repeats}:"
+    )
+    rows = []
+    for width in SCALING_WIDTHS:
+        architecture = (ARCHITECTURE[0], width, width, ARCHITECTURE[-1])
+        for batch_size in batches:
+            row = epoch_row(keras, x, y, batch_size, repeats, architecture)
+            rows.append({"width": width, **row})
+    print(format_table(rows, floatfmt=".3g"))
+
+
+def product_seconds(shapes, threads, trials, min_seconds=2e-3):
+    """Best and median seconds of one Dense training step's three products (forward x @ W,
+    kernel gradient x.T @ dz, input gradient dz @ W.T) with ``threads`` BLAS threads."""
+    rng = np.random.default_rng(SEED)
+    batch, inputs, units = shapes
+    x = rng.random((batch, inputs), dtype=np.float32)
+    w = rng.random((inputs, units), dtype=np.float32)
+    dz = rng.random((batch, units), dtype=np.float32)
+
+    def step():
+        x @ w
+        x.T @ dz
+        dz @ w.T
+
+    with blas_threads(threads):
+        step()
+        reps = 1
+        while timed(step)[0] * reps < min_seconds:
+            reps *= 2
+        times = []
+        for _ in range(trials):
+            start = time.perf_counter()
+            for _ in range(reps):
+                step()
+            times.append((time.perf_counter() - start) / reps)
+    return min(times), float(np.median(times))
+
+
+CROSSOVER_SHAPES = ((784, 64), (64, 64), (784, 256), (256, 256), (784, 1024), (1024, 1024))
+QUICK_CROSSOVER_SHAPES = ((784, 256), (1024, 1024))
+
+
+def crossover_table(trials, batches, shapes):
+    """One BLAS thread against the library's default for the products of a Dense layer."""
+    try:
+        import threadpoolctl  # noqa: F401 -- without it both columns would use the default
+    except ImportError:
+        print("\nCrossover: needs threadpoolctl (pip install threadpoolctl); skipped.")
+        return
+    print(
+        f"\nCrossover: a Dense layer's three training products (forward, kernel gradient, "
+        f"input gradient), one BLAS thread against the default, best and median of {trials} "
+        "trials (microseconds):"
+    )
+    rows = []
+    for inputs, units in shapes:
+        for batch_size in batches:
+            shapes = (batch_size, inputs, units)
+            one, default = [], []
+            for _ in range(2):  # interleaved, so that a change of load hits both
+                one.append(product_seconds(shapes, 1, trials))
+                default.append(product_seconds(shapes, None, trials))
+            one_best, one_median = min(t[0] for t in one), min(t[1] for t in one)
+            default_best, default_median = min(t[0] for t in default), min(t[1] for t in default)
+            rows.append(
+                {
+                    "batch x inputs x units": f"{batch_size} x {inputs} x {units}",
+                    "MFLOP/product": 2e-6 * batch_size * inputs * units,
+                    "1 thread best": one_best * 1e6,
+                    "default best": default_best * 1e6,
+                    "default/1 best": default_best / one_best,
+                    "1 thread median": one_median * 1e6,
+                    "default median": default_median * 1e6,
+                    "default/1 median": default_median / one_median,
+                }
+            )
+    print(format_table(rows, floatfmt=".3g"))
+    print(
+        f"companion.models.ONE_BLAS_THREAD_BELOW = {models.ONE_BLAS_THREAD_BELOW / 1e6:g} MFLOP "
+        "per product"
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10,000 samples, one repeat")
+    parser.add_argument(
+        "--quick", action="store_true", help="10,000 samples (1,000 for scaling), one repeat"
+    )
     parser.add_argument("--samples", type=int, default=None, help="training samples to use")
     parser.add_argument("--repeats", type=int, default=None, help="runs per timing (best kept)")
+    parser.add_argument(
+        "--tables",
+        nargs="+",
+        choices=("main", "scaling", "crossover"),
+        default=None,
+        help="which tables to measure (default: all three; with --quick main and scaling)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -152,7 +328,11 @@ def main(argv=None):
         help="threads for NumPy's BLAS and for TensorFlow (default: each library's own choice)",
     )
     args = parser.parse_args(argv)
+    tables = args.tables or (
+        ("main", "scaling") if args.quick else ("main", "scaling", "crossover")
+    )
     n = args.samples or (10_000 if args.quick else 60_000)
+    n_scaling = args.samples or (1_000 if args.quick else 10_000)
     repeats = args.repeats or (1 if args.quick else 2)
 
     _common.import_tensorflow_quietly()
@@ -168,53 +348,29 @@ def main(argv=None):
     y = y_train[:n].astype(np.int64)
 
     peak = matmul_peak_gflops()
-    params = sum(a * b + b for a, b in zip(ARCHITECTURE[:-1], ARCHITECTURE[1:]))
-    flops = 6.0 * params * n
-
+    peak_one = matmul_peak_gflops(threads=1)
     print(f"NumPy {np.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
     threads = "library defaults" if args.threads is None else f"{args.threads} (BLAS and TF)"
     print(f"CPU cores visible: {os.cpu_count()}; threads: {threads}")
     print(f"Data from {data.fashion_mnist_source()}")
     print(f"float32 matmul peak (2048x2048 np.matmul, best of 5): {peak:.1f} GFLOP/s")
+    print(f"the same on one BLAS thread, as the companion's fit runs: {peak_one:.1f} GFLOP/s")
+    wall, cpu = time.perf_counter(), time.process_time()
+
+    if "main" in tables:
+        main_tables(tf, keras, x, y, peak, repeats, args.quick)
+    if "scaling" in tables:
+        batches = QUICK_SCALING_BATCHES if args.quick else SCALING_BATCHES
+        scaling_table(keras, x[:n_scaling], y[:n_scaling], repeats, batches)
+    if "crossover" in tables:
+        if args.quick:
+            crossover_table(5, QUICK_SCALING_BATCHES, QUICK_CROSSOVER_SHAPES)
+        else:
+            crossover_table(15, SCALING_BATCHES, CROSSOVER_SHAPES)
     print(
-        f"MLP {'-'.join(map(str, ARCHITECTURE))}: {params:,} parameters; one epoch of {n:,} "
-        f"samples ~ 6 * params * samples = {flops / 1e9:.1f} GFLOP\n"
+        f"\nMeasured in {time.perf_counter() - wall:.0f} s wall, "
+        f"{time.process_time() - cpu:.0f} s CPU of this process."
     )
-
-    rows = []
-    for batch_size in BATCH_SIZES:
-        (companion_s, companion_cpu), (keras_s, keras_cpu) = train_epochs(
-            keras, x, y, batch_size, repeats
-        )
-        rows.append(
-            {
-                "batch": batch_size,
-                "companion s": companion_s,
-                "keras s": keras_s,
-                "companion/keras": companion_s / keras_s,
-                "companion cpu s": companion_cpu,
-                "keras cpu s": keras_cpu,
-                "companion % peak": 100.0 * flops / companion_s / 1e9 / peak,
-                "keras % peak": 100.0 * flops / keras_s / 1e9 / peak,
-            }
-        )
-    print(f"One training epoch (wall seconds, best of {repeats}; CPU seconds of that run):")
-    print(format_table(rows, floatfmt=".3g"))
-
-    rows = []
-    steps = 100 if args.quick else 300
-    for batch_size in BATCH_SIZES:
-        ours, theirs = dense_throughput(tf, keras, batch_size, steps)
-        rows.append(
-            {
-                "batch": batch_size,
-                "companion samples/s": f"{ours:,.0f}",
-                "keras samples/s": f"{theirs:,.0f}",
-                "companion/keras": ours / theirs,
-            }
-        )
-    print(f"\nDense(256, relu) on 784 features, forward + backward ({steps} steps):")
-    print(format_table(rows, floatfmt=".3g"))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ REQUIREMENTS = (
     ("numpy", "numpy", "1.26", "the companion package's arrays"),
     ("matplotlib", "matplotlib", "3.7", "figures"),
     ("ipywidgets", "ipywidgets", "7.7", "the interactive widgets"),
+    ("threadpoolctl", "threadpoolctl", "3.1", "fast companion training (one BLAS thread)"),
     ("tensorflow", "tensorflow", "2.16", "Keras's backend"),
     ("keras", "keras", "3.10", "every Keras comparison"),
 )

@@ -349,18 +349,23 @@ class Dense(Layer):
         self._last_output_shape = out.shape
         return out
 
-    def backward(self, grad_output):
-        """Gradient w.r.t. the input; sets ``grads = [dkernel, dbias]`` (no dbias without bias)."""
+    def backward(self, grad_output, input_grad=True):
+        """Gradient w.r.t. the input; sets ``grads = [dkernel, dbias]`` (no dbias without bias).
+
+        ``input_grad=False`` skips the gradient w.r.t. the input and returns ``None``: a model's
+        first layer does not need it in training (its input is the data).
+        """
         if self._last_input is None:
             raise self._no_forward_error()
         grad = self._check_grad(grad_output, self._last_output_shape)
-        return self.backward_from_z(self.activation.backward(self.last_z, grad))
+        return self.backward_from_z(self.activation.backward(self.last_z, grad), input_grad)
 
-    def backward_from_z(self, grad_z):
+    def backward_from_z(self, grad_z, input_grad=True):
         """Backward pass given the gradient w.r.t. the pre-activation ``z = x @ kernel + bias``.
 
         Used by ``Sequential`` when the loss is computed from the logits (softmax or sigmoid
         output with a cross-entropy), where the combined gradient is simpler and exact.
+        ``input_grad`` as in ``backward``.
         """
         if self._last_input is None:
             raise self._no_forward_error()
@@ -371,7 +376,7 @@ class Dense(Layer):
         if self.use_bias:
             grads.append(dz2.sum(axis=0))
         self.grads = grads
-        return dz @ self.kernel.T
+        return dz @ self.kernel.T if input_grad else None
 
     def output_shape_for(self, input_shape):
         shape = _as_shape(input_shape)

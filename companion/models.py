@@ -12,6 +12,7 @@ the two can be trained side by side from the same starting point and compared.
 """
 
 import copy
+import inspect
 import numbers
 import warnings
 
@@ -27,7 +28,7 @@ from companion.layers import (
     _auto_name,
     _weight_list,
 )
-from companion.utils import as_float_array, as_generator
+from companion.utils import as_float_array, as_generator, blas_threads
 
 __all__ = ["Sequential", "from_keras"]
 
@@ -104,6 +105,20 @@ def _check_positive_int(value, what):
         raise ValueError(f"{what} must be a positive integer, but got {value!r}.")
     return int(value)
 
+
+# A training step (or a batch of evaluate/predict) runs NumPy's BLAS on one thread when its
+# largest matrix product, 2 * batch * inputs * units floating-point operations, is below this.
+# A second thread only pays when both cores are free for the whole product. On a machine that
+# also runs other work (Colab, Binder, a class server) the threads wait for each other, and
+# OpenBLAS's idle thread spins between products, taking CPU time from the Python step itself:
+# on 2 shared cores, an epoch of 10,000 images with the 784-256-128-10 MLP took 23 s at batch
+# 32 with BLAS's two threads and 1.1 s with one. (`benchmarks/train_speed.py --tables
+# crossover` times the products alone: a second thread up to 2x faster in its best trial, but
+# slower in the median trial at most sizes, by 3-100x and more.)
+# The threshold lies above every network of the course (512 x 1024 x 1024 is 1.07 GFLOP). One
+# thread also makes fit's numbers independent of the core count (two threads sum in another
+# order). Set it to 0 to leave BLAS's threads alone; see also companion.utils.blas_threads.
+ONE_BLAS_THREAD_BELOW = 2e9
 
 _LOGIT_ACTIVATIONS = ("softmax", "sigmoid")
 _CROSSENTROPIES = (
@@ -224,12 +239,23 @@ class Sequential:
             grad = layer.backward(grad)
         return grad
 
-    def _backward_from_logits(self, grad_z):
-        last = self._layers[-1]
-        grad = last.backward_from_z(grad_z)
-        for layer in reversed(self._layers[:-1]):
-            grad = layer.backward(grad)
-        return grad
+    def _train_backward(self, grad, from_logits, first, input_grad):
+        """``backward`` for a training step: from the last layer's pre-activation when the loss
+        is scored from the logits (``backward_from_z``), down to layer ``first`` only, which
+        computes no gradient for its input unless ``input_grad`` (see ``_training_setup``)."""
+        backwards = [layer.backward for layer in self._layers]
+        if from_logits:
+            backwards[-1] = self._layers[-1].backward_from_z
+        for backward in reversed(backwards[first + 1 :]):
+            grad = backward(grad)
+        return backwards[first](grad) if input_grad else backwards[first](grad, input_grad=False)
+
+    def _blas_threads(self, batch_size):
+        """A context in which BLAS runs on one thread if this model's largest matrix product
+        at ``batch_size`` is below ``ONE_BLAS_THREAD_BELOW`` FLOPs (else as it was)."""
+        kernels = [getattr(layer, "kernel", None) for layer in self._layers]
+        flops = max((2 * batch_size * np.size(k) for k in kernels if k is not None), default=0)
+        return blas_threads(1 if flops < ONE_BLAS_THREAD_BELOW else None)
 
     # --- weights ----------------------------------------------------------------------------------
     @property
@@ -402,16 +428,34 @@ class Sequential:
             )
 
     # --- training ---------------------------------------------------------------------------------
-    def _batch_loss(self, x, y, training):
+    def _batch_loss(self, x, y, training, logits_loss):
         """Forward pass and the batch loss (data loss + regularization penalties)."""
         out = self(x, training=training)
-        logits_loss = self._logits_loss()
         if logits_loss is not None:
             z = self._layers[-1].last_z
             data_loss = logits_loss(y, z)
         else:
             data_loss = self.loss(y, out)
-        return out, logits_loss, float(data_loss) + float(sum(self.losses))
+        return out, float(data_loss) + float(sum(self.losses))
+
+    def _training_setup(self):
+        """What every step of one ``fit`` shares: the logits loss (or None), the layer where
+        the backward pass can stop, and whether that layer needs the gradient for its input.
+
+        Training needs the gradients of the weights, not of the data. So the backward pass
+        stops at the first layer with weights (the layers before it have nothing to learn),
+        and that layer skips the gradient for its input if its ``backward`` takes
+        ``input_grad`` (the companion's Dense does; Keras's autodiff skips it too). With 784
+        input features, that product is a third of the first Dense layer's backward work.
+        """
+        logits_loss = self._logits_loss()
+        first = next((i for i, layer in enumerate(self._layers) if layer.weights), 0)
+        if not self._layers:
+            return logits_loss, first, True  # the forward pass will say that layers are missing
+        layer = self._layers[first]
+        last = logits_loss is not None and first == len(self._layers) - 1
+        backward = layer.backward_from_z if last else layer.backward
+        return logits_loss, first, not _takes_input_grad(backward)
 
     def train_step(self, x, y):
         """One optimizer step on the batch (x, y); returns the batch's ``{"loss": ..., ...}``.
@@ -420,11 +464,17 @@ class Sequential:
         """
         self._check_compiled()
         x, y = self._check_xy(x, y)
-        out, logits_loss, loss = self._batch_loss(x, y, training=True)
+        with self._blas_threads(len(x)):  # as fit does, so that a step computes the same
+            return self._train_step(x, y, *self._training_setup())
+
+    def _train_step(self, x, y, logits_loss, first, input_grad):
+        # train_step without the checks, which fit makes once for all batches.
+        out, loss = self._batch_loss(x, y, True, logits_loss)
         if logits_loss is not None:
-            self._backward_from_logits(logits_loss.backward(y, self._layers[-1].last_z))
+            grad = logits_loss.backward(y, self._layers[-1].last_z)
         else:
-            self.backward(self.loss.backward(y, out))
+            grad = self.loss.backward(y, out)
+        self._train_backward(grad, logits_loss is not None, first, input_grad)
         grads, variables = [], []
         for layer in self._layers:
             if not layer.trainable or not layer.weights:
@@ -490,6 +540,8 @@ class Sequential:
         yv)`` the logs also hold ``val_loss`` and ``val_<metric>``, computed after the epoch.
         ``shuffle=True`` draws a new sample order each epoch from ``seed``.
         Returns a ``History`` whose ``.history`` maps each name to its list of epoch values.
+        NumPy's BLAS runs on one thread meanwhile unless the products are large (see
+        ``ONE_BLAS_THREAD_BELOW``).
         """
         self._check_compiled()
         x, y = self._check_xy(x, y)
@@ -524,31 +576,38 @@ class Sequential:
             cb.set_params(params)
         self.history = history
         self.stop_training = False
-        for cb in cbs:
-            cb.on_train_begin()
-        for epoch in range(epochs):
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        setup = self._training_setup()
+        with self._blas_threads(batch_size):
             for cb in cbs:
-                cb.on_epoch_begin(epoch)
-            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
-            logs = self._train_epoch(x, y, batch_size, order, cbs, epoch, epochs, verbose)
-            # Keras sorts the epoch logs by name, then appends the sorted validation ones.
-            logs = dict(sorted(logs.items()))
-            if validation_data is not None:
-                val = self._evaluate_logs(xv, yv, batch_size)
-                logs.update({f"val_{k}": v for k, v in sorted(val.items())})
-            if verbose == 2 or (verbose == 1 and not _has_tqdm()):
-                print(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
-            elif verbose == 1 and validation_data is not None:
-                print("  " + _format_logs({k: v for k, v in logs.items() if k.startswith("val_")}))
+                cb.on_train_begin()
+            for epoch in range(epochs):
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch)
+                order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+                logs = self._train_epoch(
+                    x, y, batch_size, order, cbs, epoch, epochs, verbose, setup
+                )
+                # Keras sorts the epoch logs by name, then appends the sorted validation ones.
+                logs = dict(sorted(logs.items()))
+                if validation_data is not None:
+                    val = self._evaluate_logs(xv, yv, batch_size)
+                    logs.update({f"val_{k}": v for k, v in sorted(val.items())})
+                if verbose == 2 or (verbose == 1 and not _has_tqdm()):
+                    print(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
+                elif verbose == 1 and validation_data is not None:
+                    val_logs = {k: v for k, v in logs.items() if k.startswith("val_")}
+                    print("  " + _format_logs(val_logs))
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
             for cb in cbs:
-                cb.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        for cb in cbs:
-            cb.on_train_end()
+                cb.on_train_end()
         return history
 
-    def _train_epoch(self, x, y, batch_size, order, cbs, epoch, epochs, verbose):
+    def _train_epoch(self, x, y, batch_size, order, cbs, epoch, epochs, verbose, setup):
         totals, count = {}, 0
         bar = None
         if verbose == 1 and _has_tqdm():
@@ -559,7 +618,7 @@ class Sequential:
             for cb in cbs:
                 cb.on_train_batch_begin(batch)
             idx = order[start : start + batch_size]
-            batch_logs = self.train_step(x[idx], y[idx])
+            batch_logs = self._train_step(x[idx], y[idx], *setup)
             n = len(idx)
             for key, value in batch_logs.items():
                 totals[key] = totals.get(key, 0.0) + value * n
@@ -580,8 +639,10 @@ class Sequential:
 
     # --- evaluation -------------------------------------------------------------------------------
     def _evaluate_logs(self, x, y, batch_size):
+        logits_loss = self._logits_loss()
+
         def step(xb, yb):
-            out, _, loss = self._batch_loss(xb, yb, training=False)
+            out, loss = self._batch_loss(xb, yb, False, logits_loss)
             logs = {"loss": loss}
             for name in self._metric_names:
                 logs[name] = float(np.mean(_per_sample(self._metric_fn(name, yb, out)(yb, out))))
@@ -598,7 +659,8 @@ class Sequential:
         x, y = self._check_xy(x, y)
         # None means 32, as in Keras.
         batch_size = 32 if batch_size is None else _check_positive_int(batch_size, "batch_size")
-        logs = self._evaluate_logs(x, y, batch_size)
+        with self._blas_threads(batch_size):
+            logs = self._evaluate_logs(x, y, batch_size)
         if not self._metric_names:
             return logs["loss"]
         return [logs["loss"], *(logs[name] for name in self._metric_names)]
@@ -611,7 +673,9 @@ class Sequential:
         batch_size = 32 if batch_size is None else _check_positive_int(batch_size, "batch_size")
         if len(x) == 0:
             raise ValueError("x is empty: there is nothing to predict.")
-        outs = [self(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+        with self._blas_threads(batch_size):
+            starts = range(0, len(x), batch_size)
+            outs = [self(x[i : i + batch_size], training=False) for i in starts]
         return np.concatenate(outs, axis=0)
 
     def __repr__(self):
@@ -635,6 +699,15 @@ def _readable_size(nbytes):
 
 def _format_logs(logs):
     return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+def _takes_input_grad(backward):
+    """Whether a layer's ``backward`` accepts ``input_grad=False`` (the companion's Dense does;
+    a learner's layer, or a Dense subclass with its own ``backward``, may not)."""
+    try:
+        return "input_grad" in inspect.signature(backward).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return False
 
 
 def _has_tqdm():

@@ -18,6 +18,11 @@ comparing numbers:
 - Gradient clipping happens before the update step, in this order of precedence: ``clipnorm``
   (each gradient on its own), ``global_clipnorm`` (all gradients together), ``clipvalue``;
   Keras allows only one of them.
+
+Each update rule is written twice: as a formula in the docstring and comments, and as NumPy
+calls with ``out=`` that compute the same operations in the same order into arrays allocated
+once (the slots and a scratch buffer per shape). A float32 variable is updated in float32
+throughout, as Keras does, and a float64 one in float64.
 """
 
 import numbers
@@ -84,6 +89,9 @@ class Optimizer:
         # id(variable) -> (variable, {slot name: array}); keeping the variable itself makes
         # the id stable (an array that is still referenced cannot have its id reused).
         self._slots = {}
+        # (shape, dtype) -> scratch arrays for the update's intermediate results, so that a
+        # step allocates nothing; variables of one shape share them (updates run one by one).
+        self._scratch = {}
 
     @property
     def learning_rate(self):
@@ -104,6 +112,15 @@ class Optimizer:
             entry = (variable, {n: np.zeros_like(variable) for n in self._slot_names()})
             self._slots[id(variable)] = entry
         return entry[1]
+
+    def _buffers(self, variable, count):
+        """``count`` scratch arrays shaped like ``variable``, reused from step to step."""
+        key = (variable.shape, variable.dtype)
+        buffers = self._scratch.get(key, ())
+        if len(buffers) < count:
+            buffers = tuple(np.empty_like(variable) for _ in range(count))
+            self._scratch[key] = buffers
+        return buffers
 
     # --- clipping (keras/src/optimizers/base_optimizer.py, `_clip_gradients`) -------------
     def _clip_gradients(self, grads):
@@ -227,16 +244,20 @@ class SGD(Optimizer):
         return ("momentum",) if self.momentum != 0 else ()
 
     def update_step(self, gradient, variable, slots):
-        lr = self.learning_rate
+        lr_g, step = self._buffers(variable, 2)
+        np.multiply(gradient, self.learning_rate, out=lr_g)  # lr * g
         if self.momentum != 0:
             m = slots["momentum"]
-            m[...] = m * self.momentum - gradient * lr
+            m *= self.momentum  # m = momentum * m - lr * g
+            m -= lr_g
             if self.nesterov:
-                variable += m * self.momentum - gradient * lr
+                np.multiply(m, self.momentum, out=step)  # w += momentum * m - lr * g
+                step -= lr_g
+                variable += step
             else:
                 variable += m
         else:
-            variable -= gradient * lr
+            variable -= lr_g
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -289,17 +310,28 @@ class RMSprop(Optimizer):
     def update_step(self, gradient, variable, slots):
         rho = self.rho
         v = slots["velocity"]
-        v[...] = rho * v + (1 - rho) * np.square(gradient)
+        tmp, increment = self._buffers(variable, 2)
+        np.square(gradient, out=tmp)  # v = rho * v + (1 - rho) * g**2
+        tmp *= 1 - rho
+        v *= rho
+        v += tmp
         if self.centered:
             a = slots["average_gradient"]
-            a[...] = rho * a + (1 - rho) * gradient
-            denominator = v - np.square(a) + self.epsilon
+            np.multiply(gradient, 1 - rho, out=tmp)  # a = rho * a + (1 - rho) * g
+            a *= rho
+            a += tmp
+            np.square(a, out=tmp)  # denominator = v - a**2 + epsilon
+            np.subtract(v, tmp, out=tmp)
         else:
-            denominator = v + self.epsilon
-        increment = (self.learning_rate * gradient) / np.sqrt(denominator)
+            tmp[...] = v  # denominator = v + epsilon
+        tmp += self.epsilon
+        np.sqrt(tmp, out=tmp)
+        np.multiply(gradient, self.learning_rate, out=increment)  # lr * g / sqrt(denominator)
+        increment /= tmp
         if self.momentum > 0:
             mom = slots["momentum"]
-            mom[...] = self.momentum * mom + increment
+            mom *= self.momentum  # mom = momentum * mom + increment
+            mom += increment
             variable -= mom
         else:
             variable -= increment
@@ -361,14 +393,27 @@ class Adam(Optimizer):
     def update_step(self, gradient, variable, slots):
         t = self.iterations + 1
         alpha = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # In the variable's dtype, as Keras computes it: a float64 scalar would turn a float32
+        # update into float64 arithmetic (NumPy 2 promotes float32 arrays with NumPy scalars).
+        alpha = variable.dtype.type(alpha)
         m, v = slots["momentum"], slots["velocity"]
-        m += (gradient - m) * (1 - self.beta_1)
-        v += (np.square(gradient) - v) * (1 - self.beta_2)
+        tmp, step = self._buffers(variable, 2)
+        np.subtract(gradient, m, out=tmp)  # m += (g - m) * (1 - beta_1)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        np.square(gradient, out=tmp)  # v += (g**2 - v) * (1 - beta_2)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
         if self.amsgrad:
             v_hat = slots["velocity_hat"]
             np.maximum(v_hat, v, out=v_hat)
             v = v_hat
-        variable -= (m * alpha) / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=tmp)  # w -= (m * alpha) / (sqrt(v) + epsilon)
+        tmp += self.epsilon
+        np.multiply(m, alpha, out=step)
+        step /= tmp
+        variable -= step
 
     def get_config(self):
         return {

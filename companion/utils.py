@@ -1,5 +1,7 @@
-"""Small helpers shared by the companion's modules: input checking and seeds."""
+"""Small helpers shared by the companion's modules: input checking, seeds, BLAS threads."""
 
+import contextlib
+import functools
 import numbers
 
 import numpy as np
@@ -68,6 +70,36 @@ def as_generator(seed):
     """Turn ``seed`` (``None``, an int >= 0 or a ``numpy.random.Generator``) into a Generator."""
     seed = check_seed(seed)
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+@functools.cache
+def _threadpool_controller():
+    # Finding the loaded BLAS libraries takes milliseconds: do it once per process.
+    import threadpoolctl
+
+    return threadpoolctl.ThreadpoolController()
+
+
+@contextlib.contextmanager
+def blas_threads(limit):
+    """Inside the ``with`` block, NumPy's BLAS uses at most ``limit`` threads.
+
+    ``limit=None`` leaves the threads as they are; so does a missing ``threadpoolctl``
+    (the package that can change BLAS's thread count after NumPy has loaded it).
+
+        >>> with blas_threads(1):
+        ...     product = np.ones((32, 784)) @ np.ones((784, 256))
+    """
+    if limit is None:
+        yield
+        return
+    try:
+        controller = _threadpool_controller()
+    except ImportError:
+        yield
+        return
+    with controller.limit(limits=limit, user_api="blas"):
+        yield
 
 
 def format_table(rows, columns=None, floatfmt=".4g"):

@@ -371,6 +371,10 @@ def test_gelu_float64_identity(tf, keras):
     # TensorFlow's float64 gelu multiplies by float32(1/sqrt 2), so it equals our exact gelu
     # at k*x, divided by k, with k = 1 + 1.7e-8; its gradient is our derivative at k*x. This
     # pins the whole float64 difference on that constant.
+    if tuple(int(part) for part in tf.__version__.split(".")[:2]) < (2, 19):
+        # Before 2.19, TensorFlow computed 0.5 * x * (1 + erf(x / sqrt 2)), which cancels to 0
+        # for x below about -6 (the grid tests still compare it); 2.19 uses the erfc form.
+        pytest.skip("TensorFlow < 2.19 computes gelu with 1 + erf, not erfc")
     x = np.concatenate([np.linspace(-30, 10, 801), [-1e4, 1e4, 0.0]])
     g = np.random.default_rng(3).normal(size=x.shape)
     y_keras, dx_tf = keras_reference(tf, keras, "gelu", {}, x, g)

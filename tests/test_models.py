@@ -658,3 +658,122 @@ def test_from_keras_custom_activation(keras):
     x = np.linspace(-1, 1, 12).reshape(4, 3).astype(np.float32)
     # float32 on both sides, the same three roundings per product: 1e-6 relative is ample.
     np.testing.assert_allclose(copy.predict(x), model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
+
+
+# --- the training loop's plumbing: input gradient, dtypes, BLAS threads ---------------------------
+class _RecordingDense(Dense):
+    """A Dense that records the ``input_grad`` each backward call received."""
+
+    def backward(self, grad_output, input_grad=True):
+        self.asked.append(input_grad)
+        return super().backward(grad_output, input_grad)
+
+
+class _LearnersDense(Dense):
+    """A learner's subclass with the plain ``backward(grad_output)`` (as notebook 09's)."""
+
+    def backward(self, grad_output):
+        return super().backward(grad_output)
+
+
+def test_fit_skips_only_the_first_layers_input_gradient():
+    x, y = _xy(n=20)
+    first, second = _RecordingDense(8, activation="relu", seed=0), _RecordingDense(6, seed=1)
+    first.asked, second.asked = [], []
+    model = Sequential([first, second, Dense(3, activation="softmax", seed=2)])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=10)
+    assert first.asked == [False, False] and second.asked == [True, True]
+    model.train_step(x[:4], y[:4])
+    assert first.asked[-1] is False
+    # Model.backward is the full pass: it returns the gradient for the input.
+    model(x[:4], training=True)
+    assert model.backward(np.ones((4, 3))).shape == (4, 12)
+
+
+def test_fit_trains_a_learners_layer_that_knows_no_input_grad():
+    x, y = _xy(n=20)
+    plain = Sequential([Dense(8, activation="relu", seed=0), Dense(3, "softmax", seed=1)])
+    learner = Sequential([_LearnersDense(8, "relu", seed=0), Dense(3, "softmax", seed=1)])
+    histories = []
+    for model in (plain, learner):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        histories.append(model.fit(x, y, epochs=2, batch_size=8, seed=0).history["loss"])
+    assert histories[0] == histories[1]  # the skipped product changes no weight gradient
+    for a, b in zip(plain.get_weights(), learner.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam"])
+def test_float32_training_stays_float32_and_float64_stays_float64(optimizer):
+    x, y = _xy(n=24)
+    for dtype in ("float32", "float64"):
+        model = _model(dtype=dtype)
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        model.fit(x.astype(np.float32), y, epochs=1, batch_size=8)  # float32 data either way
+        for layer in model.layers:
+            assert all(w.dtype == np.dtype(dtype) for w in layer.weights)
+            assert all(g.dtype == np.dtype(dtype) for g in layer.grads)
+            for w in layer.weights:
+                slots = model.optimizer.get_slots(w).values()
+                assert all(s.dtype == np.dtype(dtype) for s in slots)
+
+
+def test_fit_evaluate_and_predict_run_blas_on_one_thread_for_small_products(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads_now():
+        info = threadpoolctl.threadpool_info()
+        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+
+    before = blas_threads_now()
+    if not before:
+        pytest.skip("NumPy's BLAS is not visible to threadpoolctl")
+    seen = []
+
+    class Spy(callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(blas_threads_now())
+
+    x, y = _xy(n=16)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, callbacks=[Spy()])
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert blas_threads_now() == before  # restored after fit
+    # Above the threshold fit leaves BLAS's threads as they were.
+    monkeypatch.setattr(models, "ONE_BLAS_THREAD_BELOW", 0)
+    seen.clear()
+    model.fit(x, y, epochs=1, batch_size=8, callbacks=[Spy()])
+    assert seen and all(threads == before for threads in seen)
+    monkeypatch.undo()
+    # train_step, evaluate and predict use the same rule; they too restore the thread count.
+    limits, real = [], models.blas_threads
+    monkeypatch.setattr(models, "blas_threads", lambda limit: limits.append(limit) or real(limit))
+    model.train_step(x, y)
+    model.evaluate(x, y)
+    model.predict(x)
+    assert limits == [1, 1, 1]
+    assert blas_threads_now() == before
+
+
+def test_fit_stops_the_backward_pass_at_the_first_layer_with_weights():
+    """Layers before the first weighted one have nothing to learn: fit does not run their
+    backward, and the training is exactly that of the same model on pre-flattened data."""
+    x, y = _xy(n=24)
+    images = x.reshape(24, 3, 4)
+
+    class Spy(Flatten):
+        def backward(self, grad_output):
+            raise AssertionError("fit ran the backward pass of a layer without weights")
+
+    dense = _RecordingDense(8, activation="relu", seed=0)
+    dense.asked = []
+    flat = Sequential([Spy(), dense, Dense(3, activation="softmax", seed=1)])
+    plain = Sequential([Dense(8, activation="relu", seed=0), Dense(3, "softmax", seed=1)])
+    histories = []
+    for model, data in ((flat, images), (plain, x)):
+        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+        histories.append(model.fit(data, y, epochs=2, batch_size=8, seed=0).history["loss"])
+    assert histories[0] == histories[1]
+    assert set(dense.asked) == {False}

@@ -139,8 +139,9 @@ def test_float64_with_keras_defaults_within_float32_cast_bound(keras, name, kwar
 @pytest.mark.parametrize("name,kwargs", EXACT_CONFIGS[::3])
 def test_float32_variables(keras, name, kwargs):
     """float32 arithmetic on both sides; operation order differs slightly (Keras computes
-    Adam's alpha in float32, we in float64), so allow a few float32 ulps per step: 5 steps x
-    ~4 ulps x 6e-8 relative each ~ 1e-6, relative to the largest displacement."""
+    Adam's alpha with float32 powers, we in float64 rounded once to float32), so allow a few
+    float32 ulps per step: 5 steps x ~4 ulps x 6e-8 relative each ~ 1e-6, relative to the
+    largest displacement."""
     w0, grads = _problem(3, dtype="float32")
     ours = _run_companion(getattr(optimizers, name)(**kwargs), w0, grads)
     theirs = _run_keras(keras, getattr(keras.optimizers, name)(**kwargs), w0, grads)
@@ -262,3 +263,104 @@ def test_bad_apply_arguments():
     with pytest.raises(TypeError, match="floating NumPy array.*dtype int64"):
         opt.apply([np.ones(2)], [np.array([1, 2])])
     assert opt.iterations == 0  # nothing was applied
+
+
+# --- the in-place updates: the same arithmetic as the formulas, no allocations -------------------
+def _formula_step(name, opt, g, w, state, t):
+    """One update written as the docstring formulas (each expression allocates its result)."""
+    if name == "SGD":
+        if opt.momentum == 0:
+            return w - g * opt.learning_rate
+        state["m"] = state["m"] * opt.momentum - g * opt.learning_rate
+        if opt.nesterov:
+            return w + (state["m"] * opt.momentum - g * opt.learning_rate)
+        return w + state["m"]
+    if name == "RMSprop":
+        rho = opt.rho
+        state["v"] = rho * state["v"] + (1 - rho) * np.square(g)
+        denominator = state["v"] + opt.epsilon
+        if opt.centered:
+            state["a"] = rho * state["a"] + (1 - rho) * g
+            denominator = state["v"] - np.square(state["a"]) + opt.epsilon
+        increment = (opt.learning_rate * g) / np.sqrt(denominator)
+        if opt.momentum > 0:
+            state["mom"] = opt.momentum * state["mom"] + increment
+            return w - state["mom"]
+        return w - increment
+    alpha = opt.learning_rate * np.sqrt(1 - opt.beta_2**t) / (1 - opt.beta_1**t)
+    state["m"] = state["m"] + (g - state["m"]) * (1 - opt.beta_1)
+    state["v"] = state["v"] + (np.square(g) - state["v"]) * (1 - opt.beta_2)
+    v = state["v"]
+    if opt.amsgrad:
+        state["v_hat"] = np.maximum(state["v_hat"], state["v"])
+        v = state["v_hat"]
+    return w - (state["m"] * alpha) / (np.sqrt(v) + opt.epsilon)
+
+
+FORMULA_CONFIGS = [(n, kw) for n, kw in EXACT_CONFIGS if not any("clip" in k for k in kw)] + [
+    ("SGD", dict()),
+    ("RMSprop", dict(momentum=0.9, centered=True)),
+    ("Adam", dict()),
+    ("Adam", dict(amsgrad=True)),
+]
+
+
+@pytest.mark.parametrize(
+    "name,kwargs", FORMULA_CONFIGS, ids=[f"{n}-{k}" for n, k in FORMULA_CONFIGS]
+)
+def test_in_place_update_equals_the_formulas_bit_for_bit_in_float64(name, kwargs):
+    """The out= arithmetic performs the formulas' operations in the formulas' order, so float64
+    results are identical, not merely close (the Keras comparisons above rest on that)."""
+    w0, grads = _problem(4, shapes=((7, 5), (5,)), steps=4)
+    opt = getattr(optimizers, name)(**kwargs)
+    ours = _run_companion(opt, w0, grads)
+    expected = [w.copy() for w in w0]
+    states = [{k: np.zeros_like(w) for k in ("m", "v", "a", "mom", "v_hat")} for w in w0]
+    for t, step_grads in enumerate(grads, start=1):
+        expected = [
+            _formula_step(name, opt, g, w, state, t)
+            for g, w, state in zip(step_grads, expected, states)
+        ]
+    for a, b in zip(ours, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SGD(learning_rate=0.1),
+        lambda: SGD(momentum=0.5, nesterov=True),
+        lambda: RMSprop(momentum=0.5, centered=True),
+        lambda: Adam(),
+        lambda: Adam(amsgrad=True),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_step_keeps_the_dtype_and_allocates_no_temporaries(make, dtype):
+    """After the first step has created the state, a step allocates nothing the size of the
+    weights: everything goes into the slots and the scratch buffers (``out=``). A float32
+    variable is updated in float32 (no float64 temporaries from a NumPy scalar)."""
+    import tracemalloc
+
+    opt = make()
+    w = np.ones((300, 200), dtype=dtype)
+    g = np.full_like(w, 0.25)
+    opt.apply([g], [w])
+    tracemalloc.start()
+    try:
+        opt.apply([g], [w])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < w.nbytes / 10, f"a step allocated {peak} bytes for a {w.nbytes}-byte variable"
+    assert w.dtype == np.dtype(dtype)
+    assert all(s.dtype == np.dtype(dtype) for s in opt.get_slots(w).values())
+
+
+def test_variables_of_one_shape_share_scratch_buffers_but_not_slots():
+    opt = Adam(learning_rate=0.5)
+    w1, w2 = np.ones(3), np.ones(3)
+    opt.apply([np.ones(3), -np.ones(3)], [w1, w2])
+    assert len(opt._scratch) == 1  # one shape and dtype, one set of buffers
+    assert opt.get_slots(w1)["momentum"] is not opt.get_slots(w2)["momentum"]
+    np.testing.assert_array_equal(w1, 1 - w2 + 1)  # opposite gradients, opposite steps
