@@ -469,13 +469,92 @@ _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi), the standard normal density 
 _SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2/pi), in the tanh approximation of gelu
 _GELU_CUBIC = 0.044715
 
-# NumPy has no erfc; the standard library's is accurate to the last bit. It runs element by
-# element in Python (about 0.2 microseconds each), the price of not depending on SciPy.
-_erfc_elementwise = np.frompyfunc(math.erfc, 1, 1)
+# NumPy has no erf/erfc. What follows is fdlibm's erfc (glibc's until 2.40, and so Python's
+# math.erfc there) on whole arrays: each range of |x| has its own rational approximation,
+# accurate to about one unit in the last place of a float64. Against math.erfc: within 4 units
+# in the last place (NumPy's exp is not the C library's) and identical for more than 90% of
+# values, over 3 million points from -40 to 40 and the edge cases. It is about four times faster
+# than math.erfc called element by element, and needs no SciPy.
+#
+# The coefficients are those of fdlibm's s_erf.c:
+#   Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+#   Developed at SunPro, a Sun Microsystems, Inc. business.
+#   Permission to use, copy, modify, and distribute this software is freely granted, provided
+#   that this notice is preserved.
+_ERX = 8.45062911510467529297e-01  # erf(1) rounded to float32
+# |x| < 0.84375: erf(x) = x + x * P(x**2) / Q(x**2)
+_ERF_P = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
+          -5.77027029648944159157e-03, -2.37630166566501626084e-05)  # fmt: skip
+_ERF_Q = (1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03,
+          1.32494738004321644526e-04, -3.96022827877536812320e-06)  # fmt: skip
+# 0.84375 <= |x| < 1.25, s = |x| - 1: erf(|x|) = ERX + P(s) / Q(s)
+_ERF1_P = (-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01,
+           3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02,
+           -2.16637559486879084300e-03)  # fmt: skip
+_ERF1_Q = (1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01,
+           7.18286544141962662868e-02, 1.26171219808761642112e-01, 1.36370839120290507362e-02,
+           1.19844998467991074170e-02)  # fmt: skip
+# 1.25 <= |x| < 1/0.35 and 1/0.35 <= |x| < 28, s = 1 / x**2:
+# erfc(|x|) = exp(-x**2 - 0.5625 + R(s) / S(s)) / |x|
+_ERFC2_R = (-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e01,
+            -6.23753324503260060396e01, -1.62396669462573470355e02, -1.84605092906711035994e02,
+            -8.12874355063065934246e01, -9.81432934416914548592e00)  # fmt: skip
+_ERFC2_S = (1.0, 1.96512716674392571292e01, 1.37657754143519042600e02, 4.34565877475229228821e02,
+            6.45387271733267880336e02, 4.29008140027567833386e02, 1.08635005541779435134e02,
+            6.57024977031928170135e00, -6.04244152148580987438e-02)  # fmt: skip
+_ERFC3_R = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e01,
+            -1.60636384855821916062e02, -6.37566443368389627722e02, -1.02509513161107724954e03,
+            -4.83519191608651397019e02)  # fmt: skip
+_ERFC3_S = (1.0, 3.03380607434824582924e01, 3.25792512996573918826e02, 1.53672958608443695994e03,
+            3.19985821950859553908e03, 2.55305040643316442583e03, 4.74528541206955367215e02,
+            -2.24409524465858183362e01)  # fmt: skip
+
+
+def _polynomial(x, coefficients):
+    """``c0 + c1 x + c2 x**2 + ...`` by Horner's rule."""
+    result = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        result = result * x + c
+    return result
 
 
 def _erfc(z):
-    return np.asarray(_erfc_elementwise(z), dtype=np.float64).astype(z.dtype)
+    """``erfc(z) = 1 - erf(z)`` element by element, computed in float64, returned in z's dtype."""
+    x = np.asarray(z, dtype=np.float64).ravel()
+    ax = np.abs(x)
+    out = np.empty_like(x)
+
+    i = np.flatnonzero(ax < 0.84375)
+    xs = x.take(i)
+    t = xs * xs
+    xr = xs * (_polynomial(t, _ERF_P) / _polynomial(t, _ERF_Q))  # erf(x) - x
+    # Above 1/4, erfc = 1/2 - (x - 1/2 + x r) keeps the bits that 1 - erf(x) would cancel.
+    out.put(i, np.where(xs < 0.25, 1.0 - (xs + xr), 0.5 - (xr + (xs - 0.5))))
+
+    i = np.flatnonzero((ax >= 0.84375) & (ax < 1.25))
+    xs = x.take(i)
+    s = np.abs(xs) - 1.0
+    erf_minus_erx = _polynomial(s, _ERF1_P) / _polynomial(s, _ERF1_Q)
+    out.put(i, np.where(xs >= 0, (1.0 - _ERX) - erf_minus_erx, 1.0 + (_ERX + erf_minus_erx)))
+
+    i = np.flatnonzero(~(ax < 1.25))  # NaN too
+    xs = x.take(i)
+    a = np.abs(xs)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge |x| and inf: see the last where
+        s = 1.0 / (a * a)
+        rs = np.where(
+            a < 1 / 0.35,
+            _polynomial(s, _ERFC2_R) / _polynomial(s, _ERFC2_S),
+            _polynomial(s, _ERFC3_R) / _polynomial(s, _ERFC3_S),
+        )
+        # exp(-x**2) without the rounding error of x**2: hi is |x| with the lower half of its
+        # significand cleared, so hi**2 is exact, and -x**2 = -hi**2 + (hi - |x|)(hi + |x|).
+        hi = (a.view(np.uint64) & np.uint64(0xFFFFFFFF00000000)).view(np.float64)
+        tail = np.exp(-hi * hi - 0.5625) * np.exp((hi - a) * (hi + a) + rs) / a
+    tail = np.where(a >= 28, 0.0, tail)  # erfc(28) < 1e-342 is 0 in float64; NaN stays NaN
+    # erfc(-|x|) = 2 - erfc(|x|), which is exactly 2.0 in float64 once |x| > 6.
+    out.put(i, np.where(xs > 0, tail, 2.0 - tail))
+    return out.reshape(np.shape(z)).astype(z.dtype, copy=False)
 
 
 @_activation()

@@ -22,6 +22,7 @@ from companion.exercises import (
     expect_choice,
     expect_function,
     expect_number,
+    for_case,
     questions_in,
 )
 
@@ -476,6 +477,20 @@ def test_expect_array_transposed_shape_property(rows, cols, seed):
 def test_expect_number_hints(answer, message):
     got = not_yet(expect_number, answer, 12, name="n", mistakes={9: "you forgot the biases"})
     assert got.startswith(message)
+
+
+def test_expect_number_right_answer_is_right_even_where_a_mistake_agrees():
+    # Glorot's limit for fan_in == fan_out equals LeCun's: that case must not say "LeCun".
+    assert expect_number(3.0, 3.0, mistakes=[(3.0, "that is LeCun's")]) == 3.0
+    assert not_yet(expect_number, 2.0, 3.0, mistakes=[(2.0, "that is He's")]) == "that is He's"
+
+
+def test_for_case_names_the_case_in_the_hint():
+    with pytest.raises(NotYet, match=r"^for x = \[1, 2\]: f\(x\) = 3 is too small\.$"):
+        with for_case("for x = [1, 2]"):
+            expect_number(3, 4, name="f(x)")
+    with for_case("for x = [1, 2]"):  # nothing to say: nothing raised
+        expect_number(4, 4)
 
 
 def test_expect_number_accepts_numbers_in_many_forms():

@@ -211,6 +211,16 @@ def test_q3_from_logits_with_softmax(keras):
     _not_yet(nb05.q3, _builder(keras, loss=loss), "from_logits=True")
 
 
+def test_q3_no_input(keras):
+    def build_model():
+        L = keras.layers
+        return keras.Sequential(
+            [L.Dense(128, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")]
+        )
+
+    _not_yet(nb05.q3, build_model, "no input yet", "keras.Input(shape=(784,))")
+
+
 def test_q3_returns_something_else():
     _not_yet(nb05.q3, lambda: "model", "keras.Model")
 

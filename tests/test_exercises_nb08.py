@@ -231,6 +231,15 @@ def test_q4_l1l2_with_only_l2_is_accepted(keras):
     assert nb08.q4.evaluate(build_regularized_model)[0] == CORRECT
 
 
+def test_q4_unflattened_input(keras):
+    def build_regularized_model():
+        return keras.Sequential(
+            [keras.Input(shape=(28, 28)), keras.layers.Flatten(), *_builder(keras)().layers]
+        )
+
+    _not_yet(nb08.q4, build_regularized_model, "input has shape (None, 28, 28)", "(784,)")
+
+
 def test_q4_missing_dropout(keras):
     def build_regularized_model():
         return keras.Sequential(

@@ -72,6 +72,27 @@ def playground():
     return widgets.NeuronPlayground(resolution=40)
 
 
+# --- the package ------------------------------------------------------------------------------
+
+
+def test_one_module_per_widget_and_the_names_stay_importable():
+    import importlib
+
+    homes = {
+        "base": ["nice_limits"],
+        "activation": ["ActivationExplorer", "activation_explorer", "PARAMETER_SLIDERS"],
+        "neuron": ["NeuronPlayground", "neuron_playground", "neuron_activations"],
+        "deep_network": ["DeepNetworkExplorer", "deep_network_explorer", "DEEP_ACTIVATIONS"],
+        "trainer": ["PlaygroundTrainer", "playground_trainer", "parse_hidden_layers"],
+    }
+    for module, names in homes.items():
+        home = importlib.import_module(f"companion.widgets.{module}")
+        for name in names:
+            assert getattr(widgets, name) is getattr(home, name)
+    assert set(widgets.__all__) >= {n for names in homes.values() for n in names}
+    assert all(hasattr(widgets, name) for name in widgets.__all__)
+
+
 # --- activation explorer ---------------------------------------------------------------------
 
 
@@ -204,6 +225,44 @@ def test_switching_function_redraws_only_the_axes_that_changed(explorer):
     assert explorer.n_background_draws == draws
     explorer.controls["x_range"].value = (-3.0, 3.0)  # new x limits: a new background
     assert explorer.n_background_draws == draws + 1
+
+
+def test_switching_back_pastes_the_cached_axes_and_titles(explorer):
+    first = explorer.last_png
+    explorer.controls["function"].value = "elu"
+    layer_draws = explorer.n_layer_draws
+    stale = pixels(explorer.last_png)
+    explorer.controls["function"].value = "relu"  # seen before: its axes and titles are cached
+    assert explorer.n_layer_draws == layer_draws
+    assert explorer.last_png == first
+    assert_blit_matches_full_draw(explorer, stale)
+
+
+def test_x_labels_stay_where_matplotlib_puts_them(monkeypatch):
+    # The widgets fix each x label where the first draw put it, so that later draws skip
+    # measuring the tick labels (always one line high) to place it. The same widget without
+    # that step shows where matplotlib would put the labels.
+    fixed = widgets.ActivationExplorer(function="sigmoid", keras=False)
+    monkeypatch.setattr(type(fixed), "_fix_xlabels", lambda self: None)
+    auto = widgets.ActivationExplorer(function="sigmoid", keras=False)
+    for widget in (fixed, auto):
+        widget.update(function="exponential", x_range=(-8.0, 8.0))  # other ticks and limits
+        widget.figure.canvas.draw()
+    renderer = fixed.figure.canvas.get_renderer()
+    for ax_fixed, ax_auto in zip(fixed.figure.axes, auto.figure.axes, strict=True):
+        np.testing.assert_allclose(
+            ax_fixed.xaxis.label.get_window_extent(renderer).bounds,
+            ax_auto.xaxis.label.get_window_extent(auto.figure.canvas.get_renderer()).bounds,
+            atol=0.5,
+        )
+
+
+def test_the_first_picture_has_its_titles():
+    # Titles drawn on their own (they are cached layers) once landed outside the figure until
+    # the first change; ~700 pixels of the explorer's two titles were missing.
+    for widget in (widgets.ActivationExplorer(keras=False), widgets.NeuronPlayground()):
+        wrong = np.count_nonzero(np.any(pixels(widget.last_png) != full_render(widget), axis=-1))
+        assert wrong < 50
 
 
 def test_callback_errors_are_shown_not_lost(explorer, monkeypatch):
@@ -553,6 +612,27 @@ def test_adding_layers_keeps_the_first_layers_weights(deep):
             np.testing.assert_array_equal(a, b)
 
 
+def test_reused_layers_are_those_a_fresh_explorer_builds(deep):
+    for change in (
+        {"activation": "relu"},
+        {"kernel_initializer": "orthogonal"},
+        {"depth": 3},
+        {"kernel_initializer": "glorot_uniform", "depth": 8, "activation": "selu"},
+    ):
+        deep.update(**change)
+        fresh = widgets.DeepNetworkExplorer(**deep._summary(), seed=deep.seed)
+        for ours, theirs in zip(deep.model.layers, fresh.model.layers, strict=True):
+            assert ours.activation is theirs.activation
+            for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+                np.testing.assert_array_equal(a, b)
+        assert_rows_equal(deep.last_activation_rows, fresh.last_activation_rows)
+        assert_rows_equal(deep.last_gradient_rows, fresh.last_gradient_rows)
+    # Only the last few (width, initializer) networks are kept.
+    for name in list(widgets.DEEP_INITIALIZERS)[:6]:
+        deep.update(kernel_initializer=name)
+    assert len(deep._hidden_layers) == deep.KEPT_NETWORKS
+
+
 def test_explorer_is_deterministic_for_a_seed():
     a = widgets.DeepNetworkExplorer(depth=4, width=16, seed=3)
     b = widgets.DeepNetworkExplorer(depth=4, width=16, seed=3)
@@ -821,6 +901,22 @@ def test_trainer_blitting_matches_a_full_draw(trainer):
     assert_blit_matches_full_draw(trainer, stale)
     # New data redrew the surface's axes as layers, not the whole figure.
     assert trainer.n_background_draws == 1
+
+
+def test_trainer_legend_stays_on_top_of_the_curves():
+    # The legend is pasted from a bitmap after the curves are drawn: it must look as in a full
+    # draw, where it is drawn over them, wherever the curves go.
+    trainer = widgets.PlaygroundTrainer(dataset="xor", hidden_layers=(4,), learning_rate=1.0)
+    stale = pixels(trainer.last_png)
+    trainer.train(40)
+    assert_blit_matches_full_draw(trainer, stale)
+    legend = trainer._legend.get_window_extent(trainer.figure.canvas.get_renderer())
+    x0, y0, x1, y1 = (int(v) for v in legend.bounds[:2] + (legend.x1, legend.y1))
+    height = trainer.figure.canvas.get_width_height()[1]
+    rows = slice(height - y1 + 2, height - y0 - 2)  # the PNG's rows run from the top
+    np.testing.assert_array_equal(
+        pixels(trainer.last_png)[rows, x0 + 2 : x1 - 2], full_render(trainer)[rows, x0 + 2 : x1 - 2]
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from companion.exercises.core import (
     expect_choice,
     expect_function,
     expect_number,
+    for_case,
     questions_in,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "expect_choice",
     "expect_function",
     "expect_number",
+    "for_case",
     "questions_in",
 ]
 

@@ -72,6 +72,7 @@ function returning one); ``numpy`` is always available as ``np``.
 """
 
 import ast
+import contextlib
 import copy
 import functools
 import inspect
@@ -249,6 +250,23 @@ def call_learner(fn, args, name, label, shape_help=""):
         raise NotYet(f"{label}, {describe_exception(exc)}.{extra}") from None
 
 
+@contextlib.contextmanager
+def for_case(label):
+    """Inside the ``with`` block, a ``NotYet`` says which case it is about: ``"<label>: ..."``.
+
+    Example::
+
+        >>> with for_case("for x = [1, 2]"):
+        ...     expect_number(3, 4, name="f(x)")
+        Traceback (most recent call last):
+        companion.exercises.core.NotYet: for x = [1, 2]: f(x) = 3 is too small.
+    """
+    try:
+        yield
+    except NotYet as exc:
+        raise NotYet(f"{label}: {exc}") from None
+
+
 def require_result(result, name, allow_none=False):
     """Raise ``NotAttempted`` when a learner's function ``name`` returned ``...`` (or None)."""
     if result is Ellipsis or (result is None and not allow_none):
@@ -264,6 +282,34 @@ def load_keras():
     import keras
 
     return keras
+
+
+def expect_keras_layers(model, name, input_shape, kinds, spec):
+    """The layers (``keras.Input`` left out) of the Keras model a learner's ``name`` returned.
+
+    First the checks that every "build this model" exercise makes: ``model`` is a
+    ``keras.Model``, it starts with ``keras.Input(shape=input_shape)``, and its layers are of the
+    classes ``kinds``, in order (``spec`` describes the model in words, for the hint).
+    """
+    keras = load_keras()
+    if not isinstance(model, keras.Model):
+        raise NotYet(f"{name} should return a keras.Model, but it returned {type(model).__name__}.")
+    if not getattr(model, "inputs", None):
+        raise NotYet(
+            f"the model has no input yet: start it with keras.Input(shape={input_shape}), so that "
+            "it is built and its weights exist."
+        )
+    shape, expected = tuple(model.inputs[0].shape), (None, *input_shape)
+    if shape != expected:
+        raise NotYet(
+            f"the model's input has shape {shape}, expected {expected}: start with "
+            f"keras.Input(shape={input_shape})."
+        )
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    got = [type(layer).__name__ for layer in layers]
+    if got != list(kinds):
+        raise NotYet(f"the model's layers are {got}; the spec is {spec}.")
+    return layers
 
 
 def keras_setup():
@@ -785,9 +831,10 @@ def expect_number(
 
     Close means ``|answer - expected| <= atol + rtol * |expected|``. Integers are compared
     exactly when ``expected`` is an integer. ``mistakes`` maps known wrong values to hints
-    (``{12: "you counted the weights but not the biases"}``). The expected value is not shown
-    unless ``reveal=True`` (it would give the answer away); the hint says too large or too
-    small instead. Returns the answer as a Python number.
+    (``{12: "you counted the weights but not the biases"}``, or a list of ``(value, hint)``
+    pairs); a right answer is right even where a mistake gives the same number. The expected
+    value is not shown unless ``reveal=True`` (it would give the answer away); the hint says
+    too large or too small instead. Returns the answer as a Python number.
 
     Example::
 
@@ -816,9 +863,6 @@ def expect_number(
     value = answer.item() if isinstance(answer, np.generic) else answer
     if not np.isfinite(value):
         raise NotYet(f"{name} is {value}: an overflow, a log of 0 or a division by zero?")
-    for wrong, hint in (mistakes or {}).items():
-        if np.isclose(value, wrong, rtol=rtol, atol=atol):
-            raise NotYet(hint)
     exact = isinstance(expected, (numbers.Integral, np.integer)) and not isinstance(expected, bool)
     if exact:
         ok = float(value) == float(expected)
@@ -826,6 +870,10 @@ def expect_number(
         ok = bool(np.isclose(value, expected, rtol=rtol, atol=atol))
     if ok:
         return value
+    pairs = mistakes.items() if isinstance(mistakes, dict) else (mistakes or ())
+    for wrong, hint in pairs:
+        if np.isclose(value, wrong, rtol=rtol, atol=atol):
+            raise NotYet(hint)
     shown = format(value, ".6g") if isinstance(value, float) else str(value)
     if reveal:
         raise NotYet(f"{name} = {shown}, expected {describe(expected)}.")
@@ -982,15 +1030,13 @@ def expect_function(
                     "e.g. with np.maximum or x.copy()."
                 )
         result_name = f"the output of {name}"
-        try:
+        with for_case(label):
             if compare is not None:
                 compare(result, want)
             elif np.ndim(want) == 0 and not isinstance(want, np.ndarray):
                 expect_number(result, want, rtol, atol, name=result_name, reveal=True)
             else:
                 expect_array(result, want, rtol, atol, name=result_name, check_dtype=check_dtype)
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
     return None
 
 
@@ -1037,10 +1083,12 @@ __all__ = [
     "expect_choice",
     "expect_function",
     "expect_number",
+    "for_case",
     "questions_in",
     "call_learner",
     "require_result",
     "load_keras",
+    "expect_keras_layers",
     "keras_setup",
     "unwrap_keras_error",
 ]

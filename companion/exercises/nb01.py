@@ -22,6 +22,7 @@ from companion.exercises.core import (
     expect_array,
     expect_callable,
     expect_number,
+    for_case,
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
@@ -70,7 +71,7 @@ def _check_dense_forward(dense_forward):
             (np.maximum(z + bias, 0.0), "this layer has no activation: return x @ kernel + bias."),
             (z + bias.sum(), "every unit gets its own bias: add the bias vector, not its sum."),
         ]
-        try:
+        with for_case(label):
             expect_array(
                 result,
                 z + bias,
@@ -81,8 +82,6 @@ def _check_dense_forward(dense_forward):
                 shape_hint="The output should have x's leading axes and one column per unit: "
                 "x @ kernel contracts x's last axis with the kernel's first.",
             )
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
 
 
 q1 = Question(
@@ -127,12 +126,10 @@ def _check_count_params(count_params):
             weights + sum(sizes[:-1]): "the biases belong to each layer's units (its output "
             "size), not to its inputs.",
         }
-        try:
+        with for_case(label):
             expect_number(
                 result, _mlp_params(sizes), name="count_params(layer_sizes)", mistakes=mistakes
             )
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
 
 
 q2 = Question(
@@ -193,7 +190,7 @@ def _check_compose(compose):
                 f"{describe(result)}."
             )
         W, b = result
-        try:
+        with for_case(label):
             expect_array(
                 W,
                 W1 @ W2,
@@ -215,8 +212,6 @@ def _check_compose(compose):
                 ],
                 shape_hint="b has one entry per output of the second layer.",
             )
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
 
 
 q3 = Question(

@@ -22,6 +22,7 @@ from companion.exercises.core import (
     describe,
     expect_array,
     expect_callable,
+    for_case,
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
@@ -40,6 +41,18 @@ def _call(fn, args, name, label):
         result = call_learner(fn, args, name, label)
     overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     return result, overflow
+
+
+def _expect_stable_values(result, want, label, name, fix, mistakes=()):
+    """``expect_array`` for a stable function; an inf or NaN in the result is answered with
+    ``fix``, the way to keep exp from overflowing."""
+    try:
+        expect_array(result, want, _RTOL, _ATOL, name=name, mistakes=mistakes)
+    except NotYet as exc:
+        message = str(exc)
+        if "NaN or infinite" in message:
+            message += f" {fix}"
+        raise NotYet(f"{label}: {message}") from None
 
 
 def _finite_without_warnings(overflow, label, name, fix):
@@ -89,7 +102,7 @@ def _check_silu_derivative(silu_derivative):
             (s + x * s, "sigmoid'(x) is sigmoid(x) * (1 - sigmoid(x)), not sigmoid(x)."),
             (x * s, "that is silu itself, not its derivative."),
         ]
-        try:
+        with for_case(label):
             expect_array(
                 result,
                 _silu_derivative_reference(x),
@@ -98,8 +111,6 @@ def _check_silu_derivative(silu_derivative):
                 name="silu_derivative(x)",
                 mistakes=mistakes,
             )
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
 
 
 q1 = Question(
@@ -178,13 +189,7 @@ def _check_stable_softmax(stable_softmax):
                 f"{label}: all the values together sum to 1, but each row is one sample and "
                 "should sum to 1 on its own: e.sum(axis=-1, keepdims=True)."
             )
-        try:
-            expect_array(result, want, _RTOL, _ATOL, name="stable_softmax(z)", mistakes=mistakes)
-        except NotYet as exc:
-            message = str(exc)
-            if "NaN or infinite" in message:
-                message += f" {fix}"
-            raise NotYet(f"{label}: {message}") from None
+        _expect_stable_values(result, want, label, "stable_softmax(z)", fix, mistakes)
         _finite_without_warnings(overflow, label, "stable_softmax", fix)
 
 
@@ -225,13 +230,7 @@ def _check_stable_sigmoid(stable_sigmoid):
     for x in cases:
         label = f"for x = {describe(x)}"
         result, overflow = _call(stable_sigmoid, (x,), "stable_sigmoid", label)
-        try:
-            expect_array(result, activations.sigmoid(x), _RTOL, _ATOL, name="stable_sigmoid(x)")
-        except NotYet as exc:
-            message = str(exc)
-            if "NaN or infinite" in message:
-                message += f" {fix}"
-            raise NotYet(f"{label}: {message}") from None
+        _expect_stable_values(result, activations.sigmoid(x), label, "stable_sigmoid(x)", fix)
         _finite_without_warnings(overflow, label, "stable_sigmoid", fix)
 
 

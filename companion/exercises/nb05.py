@@ -21,6 +21,7 @@ from companion.exercises.core import (
     describe_exception,
     expect_array,
     expect_callable,
+    expect_keras_layers,
     keras_setup,
     load_keras,
     require_result,
@@ -294,30 +295,13 @@ def _norm(name):
 
 
 def _check_build_model(build_model):
-    keras = _keras()
     expect_callable(build_model, n_args=0, name="build_model")
     model = _call(build_model, (), "build_model", "calling build_model()")
     _blank(model, "build_model")
-    if not isinstance(model, keras.Model):
-        raise NotYet(
-            f"build_model should return a keras.Model, but it returned {type(model).__name__}."
-        )
-    if not getattr(model, "inputs", None):
-        raise NotYet(
-            "the model has no input yet: start it with keras.Input(shape=(784,)), so that it "
-            "is built and its weights exist."
-        )
-    shape = tuple(model.inputs[0].shape)
-    if shape != (None, 784):
-        raise NotYet(
-            f"the model's input has shape {shape}, expected (None, 784): the images are "
-            "flattened to 784 pixels, keras.Input(shape=(784,))."
-        )
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    kinds = [type(layer).__name__ for layer in layers]
-    if kinds != ["Dense", "Dropout", "Dense"]:
-        raise NotYet(f"the model's layers are {kinds}; the spec is {_SPEC}.")
-    hidden, drop, head = layers
+    # The images come flattened to 784 pixels.
+    hidden, drop, head = expect_keras_layers(
+        model, "build_model", (784,), ["Dense", "Dropout", "Dense"], _SPEC
+    )
     for layer, units, act in ((hidden, 128, "relu"), (head, 10, "softmax")):
         config = layer.get_config()
         got_act = config.get("activation")

@@ -25,6 +25,8 @@ from companion.exercises.core import (
     call_learner,
     describe,
     expect_callable,
+    expect_number,
+    for_case,
     require_result,
 )
 
@@ -103,14 +105,16 @@ def _check_limit(glorot_uniform_limit):
         result = _call(glorot_uniform_limit, (fan_in, fan_out), "glorot_uniform_limit", label)
         _blank(result, "glorot_uniform_limit")
         value = _as_number(result, label)
-        want = _glorot_limit_ref(fan_in, fan_out)
         # float64 formula on both sides; 1e-5 relative also accepts a float32 computation.
-        if np.isclose(value, want, rtol=1e-5, atol=0):
-            continue
-        for wrong, hint in _limit_mistakes(fan_in, fan_out):
-            if not np.isclose(wrong, want, rtol=1e-5) and np.isclose(value, wrong, rtol=1e-5):
-                raise NotYet(f"{label}, {hint}")
-        raise NotYet(f"{label}, your limit is {value:.6g}; Keras's glorot_uniform uses {want:.6g}.")
+        with for_case(label):
+            expect_number(
+                value,
+                _glorot_limit_ref(fan_in, fan_out),
+                rtol=1e-5,
+                name="your limit",
+                mistakes=_limit_mistakes(fan_in, fan_out),
+                reveal=True,
+            )
     return (
         f"for a (784, 256) kernel the limit is {_glorot_limit_ref(784, 256):.5f}, exactly "
         "what keras.initializers.GlorotUniform uses."

@@ -18,6 +18,9 @@ from companion.exercises.core import (
     Question,
     call_learner,
     expect_callable,
+    expect_keras_layers,
+    expect_number,
+    for_case,
     keras_setup,
     load_keras,
     require_result,
@@ -95,14 +98,16 @@ def _check_l2(l2_penalty):
         result = _call(l2_penalty, ([w.copy() for w in weights], l2), "l2_penalty", label)
         _blank(result, "l2_penalty")
         value = _as_number(result, label)
-        want = _l2_ref(weights, l2)
         # float64 sums: rounding only. A float32 computation stays within ~1e-6 relative.
-        if np.isclose(value, want, rtol=1e-5, atol=0):
-            continue
-        for wrong, hint in _l2_mistakes(weights, l2):
-            if not np.isclose(wrong, want, rtol=1e-5) and np.isclose(value, wrong, rtol=1e-5):
-                raise NotYet(f"{label}, {hint}")
-        raise NotYet(f"{label}, your penalty is {value:.6g}; it should be {want:.6g}.")
+        with for_case(label):
+            expect_number(
+                value,
+                _l2_ref(weights, l2),
+                rtol=1e-5,
+                name="your penalty",
+                mistakes=_l2_mistakes(weights, l2),
+                reveal=True,
+            )
 
 
 q1 = Question(
@@ -333,22 +338,9 @@ def _check_regularized(build_regularized_model):
         build_regularized_model, (), "build_regularized_model", "calling build_regularized_model()"
     )
     _blank(model, "build_regularized_model")
-    if not isinstance(model, keras.Model):
-        raise NotYet(
-            "build_regularized_model should return a keras.Model, but it returned "
-            f"{type(model).__name__}."
-        )
-    if not getattr(model, "inputs", None) or tuple(model.inputs[0].shape) != (None, 784):
-        shape = tuple(model.inputs[0].shape) if getattr(model, "inputs", None) else None
-        raise NotYet(
-            f"the model's input has shape {shape}, expected (None, 784): start with "
-            "keras.Input(shape=(784,))."
-        )
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    kinds = [type(layer).__name__ for layer in layers]
-    if kinds != ["Dense", "Dropout", "Dense"]:
-        raise NotYet(f"the model's layers are {kinds}; the spec is {_SPEC}.")
-    hidden, drop, head = layers
+    hidden, drop, head = expect_keras_layers(
+        model, "build_regularized_model", (784,), ["Dense", "Dropout", "Dense"], _SPEC
+    )
     if hidden.units != 256 or hidden.get_config().get("activation") != "relu":
         raise NotYet(
             f"the hidden layer is Dense({hidden.units}, "

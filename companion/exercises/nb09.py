@@ -28,6 +28,7 @@ from companion.exercises.core import (
     describe_exception,
     expect_array,
     expect_callable,
+    for_case,
     load_keras,
     require_result,
 )
@@ -116,15 +117,13 @@ def _check_mish(mish_derivative):
         label = f"for x of shape {x.shape} (values from {x.min():g} to {x.max():g})"
         result = _call(mish_derivative, (x,), "mish_derivative", label)
         _blank(result, "mish_derivative")
-        try:
+        with for_case(label):
             expect_array(
                 result,
                 _mish_reference(x),
                 name="the derivative",
                 mistakes=_mish_mistakes(x),
             )
-        except NotYet as exc:
-            raise NotYet(f"{label}: {exc}") from None
     return (
         "tanh(s) + x * (1 - tanh(s)**2) * sigmoid(x) with s = softplus(x), the derivative "
         "the companion's activations.mish carries. Like swish's, it exceeds 1 (at most "
