@@ -27,9 +27,9 @@ def test_course_map_lists_every_notebook_with_a_colab_badge():
 
 def test_make_targets_named_in_the_readme_exist():
     makefile = (ROOT / "Makefile").read_text()
-    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
-    named = set(re.findall(r"`make ([a-z-]+)`", README)) | set(
-        re.findall(r"^make ([a-z-]+)", README, re.M)
+    targets = set(re.findall(r"^([a-z][a-z0-9-]*):", makefile, re.M))
+    named = set(re.findall(r"`make ([a-z0-9-]+)`", README)) | set(
+        re.findall(r"^make ([a-z0-9-]+)", README, re.M)
     )
     assert {"lab", "test"} <= named
     assert named <= targets, f"README names missing make targets: {sorted(named - targets)}"
