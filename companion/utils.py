@@ -6,7 +6,6 @@ import numbers
 
 import numpy as np
 
-
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
