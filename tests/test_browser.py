@@ -54,9 +54,8 @@ CHROMIUM_ARGS = [
 
 IPYWIDGETS7_VARIABLE = "COURSE_IPYWIDGETS7_PYTHON"
 IPYWIDGETS7_SETUP = (
-    "uv venv -p 3.11 /tmp/ipyw7 && VIRTUAL_ENV=/tmp/ipyw7 uv pip install -e '.[keras,test]' "
-    "ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 'jupyterlab>=3.6,<4' "
-    f"'jupyterlab_widgets>=1.1,<2'; then {IPYWIDGETS7_VARIABLE}=/tmp/ipyw7/bin/python"
+    "run `make test-ipywidgets7`, which builds .venv-ipywidgets7 (Colab's ipywidgets 7.7 stack) "
+    f"and sets {IPYWIDGETS7_VARIABLE} to its Python"
 )
 # What the interpreter must have: ipywidgets 7 in the kernel, and its own front-end.
 IPYWIDGETS7_NEEDS = {"ipywidgets": "7", "jupyterlab": "3", "jupyterlab_widgets": "1"}

@@ -411,6 +411,42 @@ def test_gradient_histograms():
         assert row["counts"].sum() == g.size and row["edges"].shape == (8,)
 
 
+def test_network_histograms_equal_the_two_separate_passes():
+    # One forward pass for both tables gives what the two functions give on their own.
+    model = models.Sequential(
+        [layers.Dense(16, "tanh", seed=0, name="h1"), layers.Dense(5, "softmax", seed=1)]
+    )
+    x, y = batch(32)[0], np.arange(32) % 5
+    acts, grads = diag.network_histograms(model, x, y, "sparse_categorical_crossentropy", bins=9)
+    acts_alone = diag.activation_histograms(model, x, bins=9)
+    grads_alone = diag.gradient_histograms(model, x, y, "sparse_categorical_crossentropy", bins=9)
+    for ours, alone in ((acts, acts_alone), (grads, grads_alone)):
+        assert len(ours) == len(alone) == 2
+        for a, b in zip(ours, alone):
+            assert a.keys() == b.keys()
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histogram_counts_as_numpy_does(dtype):
+    rng = np.random.default_rng(3)
+    for values in (rng.standard_normal(5000), rng.exponential(size=(40, 30)), np.arange(20.0)):
+        values = values.astype(dtype)
+        for density in (False, True):
+            counts, edges = diag._histogram(values, 13, None, density)
+            want_counts, want_edges = np.histogram(values.astype(np.float64), 13, density=density)
+            np.testing.assert_array_equal(edges, want_edges)
+            np.testing.assert_allclose(counts, want_counts, rtol=1e-12)
+    # Non-finite values are left out; a constant array falls back to numpy's unit-wide range.
+    counts, edges = diag._histogram(np.array([np.nan, 1.0, 2.0, np.inf, 3.0]), 2, None, False)
+    np.testing.assert_array_equal(counts, [1, 2])
+    np.testing.assert_array_equal(edges, [1.0, 2.0, 3.0])
+    counts, edges = diag._histogram(np.full(4, 7.0), 2, None, False)
+    np.testing.assert_array_equal(counts, [0, 4])
+    np.testing.assert_array_equal(edges, [6.5, 7.0, 7.5])
+
+
 def test_stats_table_format_and_column():
     table = diag.StatsTable(
         [

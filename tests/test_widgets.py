@@ -30,9 +30,8 @@ from companion import (
 ROOT = Path(__file__).resolve().parent.parent
 IPYWIDGETS7_VARIABLE = "COURSE_IPYWIDGETS7_PYTHON"
 IPYWIDGETS7_SETUP = (
-    "uv venv -p 3.11 /tmp/ipyw7 && VIRTUAL_ENV=/tmp/ipyw7 uv pip install -e '.[keras,test]' "
-    "ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 'jupyterlab>=3.6,<4' "
-    f"'jupyterlab_widgets>=1.1,<2'; then {IPYWIDGETS7_VARIABLE}=/tmp/ipyw7/bin/python"
+    "run `make test-ipywidgets7`, which builds .venv-ipywidgets7 (Colab's ipywidgets 7.7 stack) "
+    f"and sets {IPYWIDGETS7_VARIABLE} to its Python"
 )
 
 
@@ -998,8 +997,7 @@ def test_widget_and_doctor_tests_pass_with_colabs_ipywidgets_7():
     """This file and test_doctor.py again, in the interpreter that COURSE_IPYWIDGETS7_PYTHON
     names (ipywidgets 7.7, as on Colab), with this checkout's companion.
 
-    The same run by hand: ``PYTHONPATH=. /tmp/ipyw7/bin/python -m pytest tests/test_widgets.py
-    tests/test_doctor.py``."""
+    The same run by hand: ``make test-ipywidgets7``."""
     if ipywidgets.__version__.startswith("7."):
         pytest.skip("this is the ipywidgets 7 run")
     python = os.environ.get(IPYWIDGETS7_VARIABLE)

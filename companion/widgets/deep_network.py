@@ -251,8 +251,7 @@ class DeepNetworkExplorer(_FigureWidget):
         with blas_threads(1):
             self.model = self.build_model(depth, width, activation, initializer)
             self.x, self.y = self.batch(width)
-            acts = diagnostics.activation_histograms(self.model, self.x, bins=self.bins)
-            grads = diagnostics.gradient_histograms(
+            acts, grads = diagnostics.network_histograms(
                 self.model, self.x, self.y, loss="sparse_categorical_crossentropy", bins=self.bins
             )
         self.last_activation_rows, self.last_gradient_rows = acts, grads
