@@ -67,11 +67,23 @@ def report_gap(label, a, b, bound):
     implementation is seen at once, with its size. Returns nothing (a notebook cell ending
     with it prints one line); ``max_abs_diff`` gives the number.
     """
-    gap = max_abs_diff(a, b)
-    if gap < bound:
-        print(f"max |{label}| < {power_of_ten(bound)}")
+    report_bound(f"max |{label}|", max_abs_diff(a, b), bound)
+
+
+def report_bound(label, value, bound):
+    """Print ``label < bound`` when ``value < bound``, else the value and that it is not below.
+
+    For a number measured elsewhere (the largest of several gaps, a relative error).
+
+    Example::
+
+        >>> report_bound("largest float64 gap", 3e-9, 1e-7)
+        largest float64 gap < 1e-7
+    """
+    if value < bound:
+        print(f"{label} < {power_of_ten(bound)}")
     else:
-        print(f"max |{label}| = {gap:.2g}, NOT below {power_of_ten(bound)}")
+        print(f"{label} = {value:.2g}, NOT below {power_of_ten(bound)}")
 
 
 def best_line_accuracy(X, y, n_angles=180):
@@ -124,4 +136,11 @@ def activation_gaps(name, x):
     return value_gap, grad_gap
 
 
-__all__ = ["activation_gaps", "best_line_accuracy", "max_abs_diff", "power_of_ten", "report_gap"]
+__all__ = [
+    "activation_gaps",
+    "best_line_accuracy",
+    "max_abs_diff",
+    "power_of_ten",
+    "report_bound",
+    "report_gap",
+]
