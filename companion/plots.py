@@ -682,7 +682,7 @@ def fit_comparison(x, target, fits, title="Fitting the same curve", xlabel="x", 
         raise ValueError(f"target has shape {target.shape}, x has {x.shape}; they must match.")
     if not isinstance(fits, dict) or not fits:
         raise TypeError("fits must be a non-empty dict {label: fitted values}.")
-    fig, ax = new_figure(figsize=(6.0, 3.4))
+    fig, ax = new_figure(figsize=(6.5, 3.8))
     styles = ["-", "--", "-.", ":"]
     with style():
         step = max(1, x.size // 40)
@@ -701,7 +701,8 @@ def fit_comparison(x, target, fits, title="Fitting the same curve", xlabel="x", 
                 label=f"{label} (max error {error:.2g})",
             )
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-        ax.legend(loc="best")
+        # Below the axes: a curve that fills the plot leaves no corner for the legend.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8)
     return fig
 
 
@@ -933,6 +934,9 @@ def graph_edges(model):
     layers = config.get("layers", [])
     if not any("inbound_nodes" in layer for layer in layers):  # Sequential: a chain
         names = [layer.name for layer in model.layers]
+        first = _sequential_input_name(model)
+        if first is not None:
+            names.insert(0, first)
         return list(zip(names[:-1], names[1:], strict=False))
     edges = []
     for layer in layers:
@@ -940,6 +944,14 @@ def graph_edges(model):
         sources = re.findall(r'"keras_history": \["([^"]+)"', text)
         edges += [(source, layer["name"]) for source in sources]
     return edges
+
+
+def _sequential_input_name(model):
+    """The name of a built Sequential model's ``keras.Input`` (not one of ``model.layers``)."""
+    try:
+        return model.inputs[0].name
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _graphviz_available():
@@ -989,6 +1001,7 @@ def model_graph(model, title=None, use_keras=None):
                 raise
     edges = graph_edges(model)
     names = [layer.name for layer in model.layers]
+    names = [n for n in dict.fromkeys(n for edge in edges for n in edge) if n not in names] + names
     depth = dict.fromkeys(names, 0)
     for _ in names:  # longest path from an input; enough passes for any acyclic graph
         for source, target in edges:
@@ -996,6 +1009,7 @@ def model_graph(model, title=None, use_keras=None):
     rows = {}
     for n in names:
         rows.setdefault(depth[n], []).append(n)
+    layer_names = {layer.name for layer in model.layers}
     width = max(len(r) for r in rows.values())
     fig, ax = new_figure(figsize=(max(4.5, 2.6 * width), 0.62 * len(rows) + 0.6))
     with style():
@@ -1003,7 +1017,7 @@ def model_graph(model, title=None, use_keras=None):
         text = {}
         for d, row in rows.items():
             for i, n in enumerate(row):
-                kind = type(model.get_layer(n)).__name__
+                kind = type(model.get_layer(n)).__name__ if n in layer_names else "Input"
                 text[n] = ax.text(i - (len(row) - 1) / 2, -d, f"{n} ({kind})", ha="center",
                                   va="center", bbox=box, fontsize=9)  # fmt: skip
         for source, target in edges:

@@ -547,7 +547,10 @@ def test_graph_edges_reads_a_functional_and_a_sequential_model(keras):
     seq = keras.Sequential(
         [keras.Input(shape=(3,)), keras.layers.Dense(2, name="a"), keras.layers.Dense(1, name="b")]
     )
-    assert plots.graph_edges(seq) == [("a", "b")]
+    assert plots.graph_edges(seq)[1:] == [("a", "b")]  # after the edge from the Input
+    fig = plots.model_graph(seq, use_keras=False)
+    boxes = [t.get_text() for t in fig.axes[0].texts if t.get_text()]
+    assert boxes[1:] == ["a (Dense)", "b (Dense)"] and boxes[0].endswith("(Input)")
 
 
 def test_model_graph_companion_drawing_marks_the_skip(keras):

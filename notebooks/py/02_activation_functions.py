@@ -92,9 +92,9 @@ plots.fit_comparison(
 )  # fmt: skip
 
 # %% [markdown]
-# *Figure:* the curve sin(1.5x) drawn as dots; a straight sloping line (any linear stack) misses
-# it by up to about 1, while the 16-unit ReLU fit (dashed) lies on the dots, made of 16 short
-# straight pieces.
+# *Figure:* the curve sin(1.5x) drawn as dots; a nearly flat straight line (the best any linear
+# stack can do) misses it by up to 1, while the 16-unit ReLU fit (dashed) lies on the dots,
+# made of 16 short straight pieces.
 #
 # The ReLU fit is a chain of straight pieces that bend at the kinks: more units, more pieces,
 # a closer fit. Almost any nonlinear `f` would do in theory. In practice the choice matters for
@@ -575,7 +575,7 @@ twin.backward(2 * y / y.size)  # the gradient of mean(y**2) with respect to y
 d_kernel, d_bias = twin.grads
 on = (x_in.astype("float64") @ before[0] + before[1] > 0).astype(int)
 print("relu'(z), one row per sample, one column per unit:\n", on)
-print("gradient of the kernel (5 inputs x 3 units):\n", d_kernel.round(2))
+print("gradient of the kernel (5 inputs x 3 units):\n", d_kernel.round(3) + 0.0)
 sgd = keras.optimizers.SGD(learning_rate=0.1)
 sgd.apply_gradients(zip([d_kernel.astype("float32"), d_bias.astype("float32")], layer.weights))
 moved = (layer.get_weights()[0] != before[0]).astype(int)
