@@ -56,8 +56,9 @@ setup_notebook()
 # Keras 3 matters: many tutorials on the web were written for Keras 2 (`tf.keras` in TensorFlow
 # ≤ 2.15), and a few of its definitions changed (we point them out when we meet them).
 #
-# The exact version numbers differ from machine to machine, so the next cell's output is not
-# compared when the course is tested (that is what the `NBVAL_IGNORE_OUTPUT` comment means).
+# The exact version numbers differ from machine to machine. (A cell whose first line is
+# `# NBVAL_IGNORE_OUTPUT` prints something that differs between machines, like these versions;
+# the line is a note for the course's automatic checks, and you can ignore it.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -663,15 +663,15 @@ ex.q3.check(tanh_slope_at_2)
 # ex.q3.solution()
 
 # %% [markdown]
-# Now run it: the companion's derivative of tanh at 0, 2 and 4.
+# Once the check says *Correct!*, remove the `#` in the next cell and run it: the companion's
+# derivative of tanh at 0, 2 and 4. (It is commented out so that the stored notebook does not
+# show the answer before you have made your prediction.) How fast does the slope fall as `z`
+# grows, and what does that mean for a tanh layer whose inputs are large?
 
 # %%
-print("tanh'(z) at z = 0, 2, 4:", activations.tanh.derivative(np.array([0.0, 2.0, 4.0])).round(4))
+# print("tanh'(z) at z = 0, 2, 4:", activations.tanh.derivative(np.array([0.0, 2.0, 4.0])))
 
 # %% [markdown]
-# At `z = 2` a tanh unit passes back 7 % of the gradient, at `z = 4` a tenth of a percent:
-# tanh saturates just like the sigmoid.
-#
 # ### Exercise 4 — output activation and loss
 #
 # For each task in `ex.TASKS` (printed below), choose the output layer's activation (one of
