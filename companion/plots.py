@@ -426,11 +426,15 @@ def _positive_int(value, what):
     return int(value)
 
 
-def dense_shapes(batch, in_features, units):
-    """A diagram of ``y = x @ W + b`` with each array drawn as a box labelled with its shape.
+def dense_shapes(batch, in_features, units, to_scale_up_to=16):
+    """A diagram of ``y = x @ W + b`` with each array drawn as a grid of its entries.
 
-    Box sides grow with the square root of the dimension (so 784 and 10 both stay visible).
-    The subtitle counts the layer's parameters: ``in_features * units + units``.
+    Up to ``to_scale_up_to`` entries per axis every entry is one unit square, so the boxes are
+    drawn to scale (``x`` (5, 3) is 5 squares high and 3 wide; ``b`` is one row of squares) and
+    the entries that make ``y[0, 0]`` are shaded: row 0 of ``x``, column 0 of ``W`` and ``b[0]``
+    (``y[0, 0] = x[0, :] · W[:, 0] + b[0]``). Larger sizes (784) are drawn with sides that grow
+    with the square root of the size, and the subtitle says "not to scale". The subtitle counts
+    the layer's parameters: ``in_features * units + units``.
 
     Example::
 
@@ -442,42 +446,74 @@ def dense_shapes(batch, in_features, units):
     in_features = _positive_int(in_features, "in_features")
     units = _positive_int(units, "units")
     largest = max(batch, in_features, units)
-    side = lambda d: 0.35 + 2.0 * np.sqrt(d / largest)
+    to_scale = largest <= to_scale_up_to
+    if to_scale:
+        unit = 2.6 / max(largest, 4)
+        side = lambda d: d * unit
+    else:
+        side = lambda d: 0.35 + 2.0 * np.sqrt(d / largest)
+    # (label, shape, colour, which row/column is shaded to show where y[0, 0] comes from)
     boxes = [
-        ("x", (batch, in_features), PALETTE[4]),
-        ("@", None, None),
-        ("W", (in_features, units), PALETTE[1]),
-        ("+", None, None),
-        ("b", (units,), PALETTE[2]),
-        ("=", None, None),
-        ("y", (batch, units), PALETTE[0]),
+        ("x", (batch, in_features), PALETTE[4], ("row", 0)),
+        ("@", None, None, None),
+        ("W", (in_features, units), PALETTE[1], ("col", 0)),
+        ("+", None, None, None),
+        ("b", (units,), PALETTE[2], ("col", 0)),
+        ("=", None, None, None),
+        ("y", (batch, units), PALETTE[0], ("cell", 0)),
     ]
-    fig, ax = new_figure(figsize=(8.0, 3.2))
+    fig, ax = new_figure(figsize=(8.0, 3.4))
     left = 0.0
     with style():
-        for label, shape, color in boxes:
+        for label, shape, color, shade in boxes:
             if shape is None:
                 ax.text(left + 0.25, 0.0, label, ha="center", va="center", fontsize=16)
                 left += 0.5
                 continue
             rows, cols = (1, shape[0]) if len(shape) == 1 else shape
             w, h = side(cols), side(rows)
+            top = h / 2
             ax.add_patch(
-                Rectangle((left, -h / 2), w, h, facecolor=color, edgecolor="black", alpha=0.85)
+                Rectangle((left, -h / 2), w, h, facecolor=color, edgecolor="black", alpha=0.45)
             )
-            ax.text(left + w / 2, 0.0, label, ha="center", va="center", fontsize=13)
+            if to_scale:
+                for r in range(rows):
+                    for c in range(cols):
+                        kind, k = shade
+                        dark = (
+                            (kind == "row" and r == k)
+                            or (kind == "col" and c == k)
+                            or (kind == "cell" and r == k and c == k)
+                        )
+                        ax.add_patch(
+                            Rectangle(
+                                (left + c * unit, top - (r + 1) * unit),
+                                unit,
+                                unit,
+                                facecolor=color if dark else "none",
+                                edgecolor="black",
+                                lw=0.6,
+                                hatch="//" if dark else None,
+                            )
+                        )
+            ax.text(left + w / 2, h / 2 + 0.08, label, ha="center", va="bottom", fontsize=13)
             ax.text(left + w / 2, -h / 2 - 0.08, str(shape), ha="center", va="top", fontsize=10)
             left += w + 0.1
         params = in_features * units + units
         ax.set_xlim(-0.2, left + 0.1)
-        ax.set_ylim(-1.6, 1.3)
+        ax.set_ylim(-1.7, 1.7)
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title("Dense layer: y = x @ W + b")
+        note = (
+            "hatched: y[0, 0] = x[0, :] · W[:, 0] + b[0]"
+            if to_scale
+            else "box sides grow with the square root of the size (not to scale)"
+        )
         ax.text(
             0.5,
             -0.02,
-            f"batch={batch}, in_features={in_features}, units={units}: "
+            f"{note}\nbatch={batch}, in_features={in_features}, units={units}: "
             f"W has {in_features} x {units} = {in_features * units} weights, b has {units} "
             f"biases, {params} parameters in all",
             transform=ax.transAxes,
@@ -485,6 +521,524 @@ def dense_shapes(batch, in_features, units):
             va="top",
             fontsize=9,
         )
+    return fig
+
+
+def _as_kernels(kernels):
+    if isinstance(kernels, np.ndarray) and kernels.ndim == 2:
+        kernels = [kernels]
+    if not isinstance(kernels, (list, tuple)) or not kernels:
+        raise TypeError(
+            "kernels must be a 2-D array or a non-empty list of 2-D arrays (one per layer), "
+            f"but got {type(kernels).__name__}."
+        )
+    arrays = [as_float_array(k, name=f"kernels[{i}]") for i, k in enumerate(kernels)]
+    for i, k in enumerate(arrays):
+        if k.ndim != 2:
+            raise ValueError(f"kernels[{i}] must be 2-D (n_in, units), but got shape {k.shape}.")
+        if i and k.shape[0] != arrays[i - 1].shape[1]:
+            raise ValueError(
+                f"kernels[{i}] has shape {k.shape} but the layer before has "
+                f"{arrays[i - 1].shape[1]} units: its first axis must be "
+                f"{arrays[i - 1].shape[1]}."
+            )
+        if max(k.shape) > 12:
+            raise ValueError(f"network_diagram draws at most 12 units a layer; got {k.shape}.")
+    return arrays
+
+
+def network_diagram(kernels, biases=None, title=None, matrix=0):
+    """Neurons as circles and weights as arrows, with one layer's kernel printed beside them.
+
+    ``kernels`` is one kernel ``(n_in, units)`` (one dense layer; a single neuron when
+    ``units`` is 1) or a list of them (an MLP). An arrow's width grows with ``|w|``; positive
+    weights are solid blue, negative ones dashed vermillion. With one or two layers of at
+    most 3 x 4 weights each weight is written on its arrow. On the right, the kernel of layer
+    ``matrix`` is printed as a matrix whose column ``j`` holds the weights of unit ``j`` (and,
+    with ``biases``, the bias vector under it).
+
+    Example::
+
+        >>> fig = network_diagram(np.array([[0.2], [0.4], [-0.1]]), [np.array([0.3])])
+        >>> fig.axes[0].get_title()
+        'One neuron: 3 inputs, 1 unit'
+    """
+    kernels = _as_kernels(kernels)
+    if biases is not None:
+        biases = [as_float_array(b, name=f"biases[{i}]").ravel() for i, b in enumerate(biases)]
+        if len(biases) != len(kernels) or any(
+            b.size != k.shape[1] for b, k in zip(biases, kernels, strict=False)
+        ):
+            raise ValueError("biases must hold one vector of `units` numbers per kernel.")
+    if not isinstance(matrix, numbers.Integral) or not 0 <= matrix < len(kernels):
+        raise ValueError(f"matrix must be a layer index from 0 to {len(kernels) - 1}.")
+    sizes = [kernels[0].shape[0]] + [k.shape[1] for k in kernels]
+    fig, (ax, ax_m) = new_figure(1, 2, figsize=(8.5, 3.6))
+    fig.get_layout_engine().set(wspace=0.05)
+    label_weights = sum(k.size for k in kernels) <= 16
+    top = max(np.abs(k).max() for k in kernels) or 1.0
+    with style():
+        pos = {}
+        for layer, n in enumerate(sizes):
+            for i in range(n):
+                pos[layer, i] = (layer * 2.0, (n - 1) / 2 - i)
+        for layer, kernel in enumerate(kernels):
+            for i in range(kernel.shape[0]):
+                for j in range(kernel.shape[1]):
+                    w = kernel[i, j]
+                    (x0, y0), (x1, y1) = pos[layer, i], pos[layer + 1, j]
+                    positive = w >= 0
+                    ax.annotate(
+                        "",
+                        (x1 - 0.22, y1 + (y0 - y1) * 0.11),
+                        xytext=(x0 + 0.22, y0 - (y0 - y1) * 0.11),
+                        arrowprops={
+                            "arrowstyle": "-|>",
+                            "color": PALETTE[0] if positive else PALETTE[3],
+                            "lw": 0.6 + 2.4 * abs(w) / top,
+                            "ls": "-" if positive else "--",
+                            "shrinkA": 0,
+                            "shrinkB": 0,
+                        },
+                    )
+                    if label_weights:
+                        t = 0.3 if kernel.shape[1] > 1 else 0.5
+                        ax.text(
+                            x0 + (x1 - x0) * t,
+                            y0 + (y1 - y0) * t + 0.08,
+                            f"{w:+.2g}",
+                            fontsize=8,
+                            ha="center",
+                            color=PALETTE[0] if positive else PALETTE[3],
+                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
+                        )
+        for (layer, i), (x, y) in pos.items():
+            name = f"x{i + 1}" if layer == 0 else f"u{i}" if len(kernels) == 1 else f"h{layer}.{i}"
+            ax.add_patch(
+                mpl.patches.Circle(
+                    (x, y),
+                    0.22,
+                    facecolor="white" if layer == 0 else PALETTE[4],
+                    edgecolor="black",
+                    zorder=3,
+                )
+            )
+            ax.text(x, y, name, ha="center", va="center", fontsize=8, zorder=4)
+            if layer and biases is not None:
+                ax.text(x + 0.28, y - 0.22, f"b={biases[layer - 1][i]:+.2g}", fontsize=7)
+        ax.set_xlim(-0.5, 2.0 * len(kernels) + 0.9)
+        ax.set_ylim(-max(sizes) / 2 - 0.1, max(sizes) / 2 + 0.1)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        if title is None:
+            if len(kernels) == 1 and sizes[1] == 1:
+                title = f"One neuron: {sizes[0]} inputs, 1 unit"
+            elif len(kernels) == 1:
+                title = f"A dense layer: {sizes[0]} inputs, {sizes[1]} units"
+            else:
+                title = "An MLP: " + " → ".join(map(str, sizes))
+        ax.set_title(title)
+        kernel = kernels[matrix]
+        rows = [[f"{w:+.2f}" for w in row] for row in kernel]
+        row_labels = [f"from {'x' if matrix == 0 else f'h{matrix}.'}{i + (matrix == 0)}"
+                      for i in range(kernel.shape[0])]  # fmt: skip
+        if biases is not None:
+            rows.append([f"{v:+.2f}" for v in biases[matrix]])
+            row_labels.append("bias b")
+        col_labels = [f"unit {j}" for j in range(kernel.shape[1])]
+        table = ax_m.table(
+            cellText=rows,
+            rowLabels=row_labels,
+            colLabels=col_labels,
+            loc="center",
+            cellLoc="center",
+        )
+        table.scale(1.0, 1.4)
+        for cell in table.get_celld().values():
+            cell.set_edgecolor("0.6")
+        ax_m.axis("off")
+        ax_m.set_title(
+            f"kernel W of layer {matrix + 1}, shape {kernel.shape}:\ncolumn j = unit j's weights"
+        )
+    return fig
+
+
+def fit_comparison(x, target, fits, title="Fitting the same curve", xlabel="x", ylabel="y"):
+    """The target curve (black dots) and several fits of it, each with its own colour and style.
+
+    ``fits`` maps a label to the fitted values on ``x``; each legend entry gives that fit's
+    largest error ``max |fit - target|``.
+
+    Example::
+
+        >>> x = np.linspace(-1, 1, 5)
+        >>> fig = fit_comparison(x, x**2, {"a line": 0 * x + 0.5})
+        >>> fig.axes[0].get_legend().get_texts()[1].get_text()
+        'a line (max error 0.5)'
+    """
+    x = _check_x(x)
+    target = as_float_array(target, name="target")
+    if target.shape != x.shape:
+        raise ValueError(f"target has shape {target.shape}, x has {x.shape}; they must match.")
+    if not isinstance(fits, dict) or not fits:
+        raise TypeError("fits must be a non-empty dict {label: fitted values}.")
+    fig, ax = new_figure(figsize=(6.5, 3.8))
+    styles = ["-", "--", "-.", ":"]
+    with style():
+        step = max(1, x.size // 40)
+        ax.plot(x[::step], target[::step], "o", color=PALETTE[7], ms=3, label="target")
+        for k, (label, values) in enumerate(fits.items()):
+            values = as_float_array(values, name=f"fits[{label!r}]")
+            if values.shape != x.shape:
+                raise ValueError(f"fits[{label!r}] has shape {values.shape}, x has {x.shape}.")
+            error = float(np.max(np.abs(values - target)))
+            ax.plot(
+                x,
+                values,
+                color=PALETTE[k % len(PALETTE)],
+                ls=styles[k % len(styles)],
+                lw=2,
+                label=f"{label} (max error {error:.2g})",
+            )
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        # Below the axes: a curve that fills the plot leaves no corner for the legend.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8)
+    return fig
+
+
+def sigmoid_saturation(inputs, title="Where inputs land decides the sigmoid's slope"):
+    """Top: sigmoid and its slope. Bottom: histograms of pre-activations, one per label.
+
+    ``inputs`` maps a label (e.g. ``"weights × 1"``) to an array of pre-activations ``z``. Each
+    legend entry gives the mean slope ``mean σ'(z)`` over that array: the factor by which, on
+    average, the sigmoid scales the gradient that flows back through it.
+
+    Example::
+
+        >>> fig = sigmoid_saturation({"narrow": np.zeros(10)})
+        >>> fig.axes[1].get_legend().get_texts()[0].get_text()
+        "narrow: mean σ'(z) = 0.25"
+    """
+    if not isinstance(inputs, dict) or not inputs:
+        raise TypeError("inputs must be a non-empty dict {label: array of pre-activations}.")
+    arrays = {k: as_float_array(v, name=f"inputs[{k!r}]").ravel() for k, v in inputs.items()}
+    reach = max(6.0, max(float(np.max(np.abs(a))) for a in arrays.values()))
+    z = np.linspace(-reach, reach, 801)
+    sig = lambda v: 0.5 * (1.0 + np.tanh(v / 2))
+    slope = lambda v: sig(v) * (1 - sig(v))
+    fig, (ax, ax_h) = new_figure(2, 1, figsize=(6.5, 4.6), sharex=True)
+    styles = ["-", "--", "-.", ":"]
+    with style():
+        ax.plot(z, sig(z), color=PALETTE[0], lw=2, label="σ(z)")
+        ax.plot(z, slope(z), color=PALETTE[1], lw=2, ls="--", label="slope σ'(z), at most 0.25")
+        ax.set(xlabel="z", ylabel="σ(z), σ'(z)")
+        fig.suptitle(title)
+        ax.legend(loc="center right")
+        bins = np.linspace(-reach, reach, 61)
+        for k, (label, a) in enumerate(arrays.items()):
+            ax_h.hist(
+                a,
+                bins=bins,
+                density=True,
+                histtype="step",
+                lw=2,
+                color=PALETTE[(k + 2) % len(PALETTE)],
+                ls=styles[k % len(styles)],
+                label=f"{label}: mean σ'(z) = {float(np.mean(slope(a))):.2g}",
+            )
+        ax_h.set(xlabel="pre-activation z", ylabel="density")
+        ax_h.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def graph_diagram(nodes, edges, title, figsize=(9.0, 3.6)):
+    """A computational graph: boxes for values and operations, arrows with two numbers each.
+
+    ``nodes`` maps a name to ``(x, y, label)``; ``edges`` is a list of
+    ``(source, target, forward, backward)``: the value that flows forward along the arrow
+    (written above it, blue) and the gradient of the loss with respect to that value, which
+    flows back (written below it, vermillion, in italics). Either text may be ``""``.
+
+    Example::
+
+        >>> fig = graph_diagram({"a": (0, 0, "a"), "b": (1, 0, "b")}, [("a", "b", "2", "-1")],
+        ...                     "tiny")
+        >>> fig.axes[0].get_title()
+        'tiny'
+    """
+    if not isinstance(nodes, dict) or not nodes:
+        raise TypeError("nodes must be a non-empty dict {name: (x, y, label)}.")
+    for edge in edges:
+        if len(edge) != 4 or edge[0] not in nodes or edge[1] not in nodes:
+            raise ValueError(
+                f"each edge must be (source, target, forward, backward) between known nodes; "
+                f"got {edge!r}."
+            )
+    fig, ax = new_figure(figsize=figsize)
+    with style():
+        box = {"boxstyle": "round,pad=0.35", "fc": "white", "ec": PALETTE[7]}
+        handles = {
+            name: ax.text(x, y, label, ha="center", va="center", fontsize=10, bbox=box, zorder=3)
+            for name, (x, y, label) in nodes.items()
+        }
+        for source, target, forward, backward in edges:
+            (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
+            ax.annotate(
+                "",
+                xy=(0.5, 0.5),
+                xycoords=handles[target],
+                xytext=(0.5, 0.5),
+                textcoords=handles[source],
+                arrowprops={"arrowstyle": "-|>", "color": PALETTE[7], "lw": 1.2,
+                            "shrinkA": 14, "shrinkB": 14},
+            )  # fmt: skip
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            pad = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}
+            if forward:
+                ax.text(mx, my + 0.1, forward, ha="center", va="bottom", fontsize=8.5,
+                        color=PALETTE[0], bbox=pad, zorder=2)  # fmt: skip
+            if backward:
+                ax.text(mx, my - 0.1, backward, ha="center", va="top", fontsize=8.5,
+                        color=PALETTE[3], style="italic", bbox=pad, zorder=2)  # fmt: skip
+        xs = [x for x, _, _ in nodes.values()]
+        ys = [y for _, y, _ in nodes.values()]
+        ax.set_xlim(min(xs) - 0.8, max(xs) + 1.3)
+        ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+        ax.axis("off")
+        ax.set_title(title)
+        ax.text(
+            0.5,
+            -0.02,
+            "above an arrow (blue): the value going forward · "
+            "below it (vermillion, italics): dL/d(that value) coming back",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+    return fig
+
+
+def _fmt(value):
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return f"{float(arr) + 0.0:.3g}"  # + 0.0 turns -0.0 into 0.0
+    return str((np.round(arr, 2) + 0.0).tolist())
+
+
+def scalar_neuron_graph(x, w, b):
+    """The graph of ``L = tanh(w·x + b)`` for scalars, with values and gradients on the edges.
+
+    Backward: ``dL/dz = 1 − tanh(z)²``, ``dL/dw = x·dL/dz``, ``dL/dx = w·dL/dz``,
+    ``dL/db = dL/dz``.
+
+    Example::
+
+        >>> fig = scalar_neuron_graph(2.0, -0.5, 0.3)
+        >>> fig.axes[0].get_title()
+        'L = tanh(w·x + b) with x = 2, w = -0.5, b = 0.3'
+    """
+    x, w, b = (float(v) for v in (x, w, b))
+    p = w * x
+    z = p + b
+    L = np.tanh(z)
+    dz = 1 - L**2
+    nodes = {
+        "x": (0, 1, "x"),
+        "w": (0, -1, "w"),
+        "mul": (2, 0, "×"),
+        "b": (2, -1.6, "b"),
+        "add": (4, 0, "+"),
+        "tanh": (6, 0, "tanh"),
+        "L": (8, 0, "L"),
+    }
+    edges = [
+        ("x", "mul", f"x = {_fmt(x)}", f"dL/dx = w·dL/dz = {_fmt(w * dz)}"),
+        ("w", "mul", f"w = {_fmt(w)}", f"dL/dw = x·dL/dz = {_fmt(x * dz)}"),
+        ("mul", "add", f"w·x = {_fmt(p)}", f"{_fmt(dz)}"),
+        ("b", "add", f"b = {_fmt(b)}", f"dL/db = {_fmt(dz)}"),
+        ("add", "tanh", f"z = {_fmt(z)}", f"dL/dz = 1 − tanh²(z)\n= {_fmt(dz)}"),
+        ("tanh", "L", f"L = {_fmt(L)}", "dL/dL = 1"),
+    ]
+    title = f"L = tanh(w·x + b) with x = {_fmt(x)}, w = {_fmt(w)}, b = {_fmt(b)}"
+    return graph_diagram(nodes, edges, title, figsize=(9.0, 3.4))
+
+
+def dense_layer_graph(x, kernel, bias, grad_output):
+    """The graph of one tanh dense layer, ``L = Σ tanh(x @ W + b) ⊙ G``, values and gradients.
+
+    Every array is small (one or two samples, a few units), rounded to 2 decimals on the
+    edges. Backward: ``δ = G ⊙ (1 − y²)``, ``dW = xᵀ @ δ``, ``db = Σₙ δ``, ``dx = δ @ Wᵀ``.
+
+    Example::
+
+        >>> fig = dense_layer_graph(np.ones((1, 2)), np.eye(2), np.zeros(2), np.ones((1, 2)))
+        >>> fig.axes[0].get_title()
+        'One dense layer, L = sum(tanh(x @ W + b) * G): x (1, 2), W (2, 2), b (2,)'
+    """
+    x = as_float_array(x, name="x")
+    W = as_float_array(kernel, name="kernel")
+    b = as_float_array(bias, name="bias")
+    G = as_float_array(grad_output, name="grad_output")
+    if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[0] or b.shape != (W.shape[1],):
+        raise ValueError(
+            f"need x (N, n_in), kernel (n_in, units), bias (units,); got {x.shape}, {W.shape}, "
+            f"{b.shape}."
+        )
+    if G.shape != (x.shape[0], W.shape[1]) or x.size > 6 or W.size > 6:
+        raise ValueError(
+            "grad_output must have the output's shape (N, units), and x and the kernel at "
+            f"most 6 entries each to fit on the edges; got x {x.shape}, kernel {W.shape}, "
+            f"grad_output {G.shape}."
+        )
+    xw = x @ W
+    z = xw + b
+    y = np.tanh(z)
+    delta = G * (1 - y**2)
+    nodes = {
+        "x": (0, 1.2, "x"),
+        "W": (0, -1.2, "W"),
+        "matmul": (3, 0, "@"),
+        "b": (3, -1.9, "b"),
+        "add": (6, 0, "+"),
+        "tanh": (9, 0, "tanh"),
+        "L": (12, 0, "L = Σ y ⊙ G"),
+    }
+    edges = [
+        ("x", "matmul", f"x = {_fmt(x)}", f"dx = δ @ Wᵀ\n= {_fmt(delta @ W.T)}"),
+        ("W", "matmul", f"W = {_fmt(W)}", f"dW = xᵀ @ δ\n= {_fmt(x.T @ delta)}"),
+        ("matmul", "add", f"x @ W = {_fmt(xw)}", f"δ = {_fmt(delta)}"),
+        ("b", "add", f"b = {_fmt(b)}", f"db = Σₙ δ\n= {_fmt(delta.sum(axis=0))}"),
+        ("add", "tanh", f"z = {_fmt(z)}", f"δ = G ⊙ (1 − y²)\n= {_fmt(delta)}"),
+        ("tanh", "L", f"y = {_fmt(y)}", f"G = {_fmt(G)}"),
+    ]
+    title = f"One dense layer, L = sum(tanh(x @ W + b) * G): x {x.shape}, W {W.shape}, b {b.shape}"
+    return graph_diagram(nodes, edges, title, figsize=(10.0, 4.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras model graphs
+
+
+def graph_edges(model):
+    """``(source, target)`` pairs of layer names of a Keras model, from ``model.get_config()``.
+
+    Each layer's ``inbound_nodes`` in the config name the layers whose outputs it was called on
+    (``keras_history``). A Sequential model's config lists no inbound nodes: its layers form a
+    chain in the order of ``model.layers``.
+    """
+    import json
+    import re
+
+    config = model.get_config()
+    layers = config.get("layers", [])
+    if not any("inbound_nodes" in layer for layer in layers):  # Sequential: a chain
+        names = [layer.name for layer in model.layers]
+        first = _sequential_input_name(model)
+        if first is not None:
+            names.insert(0, first)
+        return list(zip(names[:-1], names[1:], strict=False))
+    edges = []
+    for layer in layers:
+        text = json.dumps(layer.get("inbound_nodes", []))
+        sources = re.findall(r'"keras_history": \["([^"]+)"', text)
+        edges += [(source, layer["name"]) for source in sources]
+    return edges
+
+
+def _sequential_input_name(model):
+    """The name of a built Sequential model's ``keras.Input`` (not one of ``model.layers``)."""
+    try:
+        return model.inputs[0].name
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _graphviz_available():
+    import importlib.util
+    import shutil
+
+    return importlib.util.find_spec("pydot") is not None and shutil.which("dot") is not None
+
+
+def _keras_plot_model(model, title):
+    import os
+    import tempfile
+
+    import keras
+    from matplotlib.image import imread
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.png")
+        keras.utils.plot_model(model, to_file=path, show_shapes=True, show_layer_names=True,
+                               dpi=72)  # fmt: skip
+        image = imread(path)
+    height, width = image.shape[:2]
+    scale = min(1.0, 7.0 / (width / 72), 6.0 / (height / 72))
+    fig, ax = new_figure(figsize=(width / 72 * scale + 0.2, height / 72 * scale + 0.5))
+    with style():
+        ax.imshow(image, cmap="gray")
+        ax.axis("off")
+        ax.set_title(title)
+    return fig
+
+
+def model_graph(model, title=None, use_keras=None):
+    """Draw a Keras model's graph: ``keras.utils.plot_model`` if Graphviz is installed.
+
+    ``use_keras=None`` (the default) uses ``keras.utils.plot_model`` (with shapes) when the
+    ``pydot`` package and Graphviz's ``dot`` program are present, and the companion's own
+    drawing otherwise: each layer a box, one row below the deepest layer that feeds it, edges
+    read from ``model.get_config()`` (``graph_edges``), and an edge that skips a row drawn as a
+    dashed orange arc. Either way the result is a Figure.
+    """
+    title = title or model.name
+    if use_keras or (use_keras is None and _graphviz_available()):
+        try:
+            return _keras_plot_model(model, title)
+        except Exception:  # a broken Graphviz install: fall back to the companion's drawing
+            if use_keras:
+                raise
+    edges = graph_edges(model)
+    names = [layer.name for layer in model.layers]
+    names = [n for n in dict.fromkeys(n for edge in edges for n in edge) if n not in names] + names
+    depth = dict.fromkeys(names, 0)
+    for _ in names:  # longest path from an input; enough passes for any acyclic graph
+        for source, target in edges:
+            depth[target] = max(depth[target], depth[source] + 1)
+    rows = {}
+    for n in names:
+        rows.setdefault(depth[n], []).append(n)
+    layer_names = {layer.name for layer in model.layers}
+    width = max(len(r) for r in rows.values())
+    fig, ax = new_figure(figsize=(max(4.5, 2.6 * width), 0.62 * len(rows) + 0.6))
+    with style():
+        box = {"boxstyle": "round", "fc": "white", "ec": PALETTE[0]}
+        text = {}
+        for d, row in rows.items():
+            for i, n in enumerate(row):
+                kind = type(model.get_layer(n)).__name__ if n in layer_names else "Input"
+                text[n] = ax.text(i - (len(row) - 1) / 2, -d, f"{n} ({kind})", ha="center",
+                                  va="center", bbox=box, fontsize=9)  # fmt: skip
+        for source, target in edges:
+            skip = depth[target] - depth[source] > 1
+            ends = ((1, 0.5), (1, 0.5)) if skip else ((0.5, 1), (0.5, 0))
+            ax.annotate(
+                "",
+                ends[0],
+                xycoords=text[target],
+                xytext=ends[1],
+                textcoords=text[source],
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": PALETTE[1] if skip else PALETTE[7],
+                    "ls": "--" if skip else "-",
+                    "connectionstyle": f"arc3,rad={-0.6 if skip else 0}",
+                },
+            )
+        ax.set(xlim=(-width / 2 - 0.6, width / 2 + 0.6), ylim=(-len(rows) + 0.5, 0.5))
+        ax.set_title(title)
+        ax.axis("off")
     return fig
 
 
@@ -1038,16 +1592,24 @@ __all__ = [
     "confusion_matrix",
     "curve_label",
     "decision_surface",
+    "dense_layer_graph",
     "dense_shapes",
+    "fit_comparison",
+    "graph_diagram",
+    "graph_edges",
     "grid_points",
     "histograms_by_layer",
     "image_grid",
     "keras_activation_curve",
     "layer_stats",
     "learning_curves",
+    "model_graph",
+    "network_diagram",
     "new_figure",
     "plot_activation",
     "properties_table",
+    "scalar_neuron_graph",
     "scatter_classes",
+    "sigmoid_saturation",
     "style",
 ]

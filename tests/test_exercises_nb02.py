@@ -44,43 +44,26 @@ def test_q1_companion_derivative_passes():
     assert evaluate(nb02.q1, activations.silu.derivative)[0] == CORRECT
 
 
-# --- q2: stable softmax ------------------------------------------------------------------------
+# --- q2: stable softplus ----------------------------------------------------------------------
 
 
-def naive_softmax(z):
-    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
-
-
-def global_max_softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def all_elements_softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum()
-
-
-def axis0_softmax(z):
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
-
-
-def no_keepdims_softmax(z):
-    e = np.exp(z - z.max(axis=-1))
-    return e / e.sum(axis=-1)
+def naive_softplus(x):
+    return np.log(1 + np.exp(x))
 
 
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (naive_softmax, "Subtract each row's largest logit"),
-        (global_max_softmax, "Subtract each row's largest logit"),
-        (all_elements_softmax, "should sum to 1 on its own"),
-        (axis0_softmax, "along the last axis"),
-        (no_keepdims_softmax, "broadcast"),
+        (naive_softplus, "pull the large part out"),
+        (lambda x: np.log1p(np.exp(x)), "pull the large part out"),
+        (lambda x: np.maximum(x, 0.0), "that is relu"),
+        (lambda x: np.abs(x) + np.log1p(np.exp(-np.abs(x))), "for negative x the large part is 0"),
+        (
+            lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))) - np.log(2),
+            "softplus(0) should be log 2",
+        ),
     ],
-    ids=["naive", "global-max", "all-elements", "axis-0", "no-keepdims"],
+    ids=["naive", "log1p-naive", "relu", "abs", "minus-log2"],
 )
 def test_q2_typical_mistakes(wrong, hint):
     with np.errstate(all="ignore"):  # the naive versions overflow on purpose
@@ -89,40 +72,46 @@ def test_q2_typical_mistakes(wrong, hint):
     assert hint in message
 
 
-def test_q2_companion_and_float32_pass():
-    assert evaluate(nb02.q2, activations.softmax)[0] == CORRECT
-    assert evaluate(nb02.q2, lambda z: activations.softmax(z.astype("float32")))[0] == CORRECT
+def test_q2_companion_keras_formula_and_float32_pass():
+    assert evaluate(nb02.q2, activations.softplus)[0] == CORRECT
+    assert evaluate(nb02.q2, lambda x: np.logaddexp(0.0, x))[0] == CORRECT
+    f32 = lambda x: activations.softplus(x.astype("float32"))  # noqa: E731
+    assert evaluate(nb02.q2, f32)[0] == CORRECT
 
 
-def test_q2_overflow_warning_is_reported_even_if_values_are_finite():
-    def clipped_then_naive(z):
-        # Finite and right here, but it computes exp(1000) on the way: NumPy warns.
-        e = np.exp(z)
-        e = np.where(np.isfinite(e), e, 0.0)
-        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
-        return shifted / shifted.sum(axis=-1, keepdims=True) + 0 * e
+def test_q2_where_evaluating_both_branches_is_caught_by_its_warning():
+    def where_both(x):
+        return np.where(x > 0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x)))
 
-    status, message = evaluate(nb02.q2, clipped_then_naive)
+    status, message = evaluate(nb02.q2, where_both)
     assert status == NOT_YET
     assert "overflow" in message
 
 
-# --- q3: stable sigmoid ------------------------------------------------------------------------
+def test_q2_hints_do_not_give_the_answer_before_the_last():
+    assert all("log1p" not in h for h in nb02.q2.hints[:-1])
+    assert "np.log1p(np.exp(-np.abs(x)))" in nb02.q2.hints[-1]
 
 
-def where_both_branches(x):
-    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+# --- q3: predict tanh's slope at 2 --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (sigmoid, "overflow"),
-        (lambda x: np.exp(x) / (1 + np.exp(x)), "exp(-|x|)"),
-        (where_both_branches, "overflow"),
-        (lambda x: 1 / (1 + np.exp(x)), "values of stable_sigmoid(x) are off"),
+        (0.964, "is tanh(2), the unit's output"),
+        (0.96, "is tanh(2), the unit's output"),
+        (1, "steepest point"),
+        (0.25, "sigmoid's largest slope"),
+        (0.036, "forgets the square"),
+        (0.93, "what is subtracted from 1"),
+        (0.5, "too large"),
+        (0.01, "too small"),
+        (-0.07, "wrong sign"),
+        ("0.07", "without quotes"),
+        (True, "should be a number"),
+        ([0.07, 0.1], "single number"),
     ],
-    ids=["naive", "naive-other-form", "where-evaluates-both", "sign"],
 )
 def test_q3_typical_mistakes(wrong, hint):
     status, message = evaluate(nb02.q3, wrong)
@@ -130,8 +119,19 @@ def test_q3_typical_mistakes(wrong, hint):
     assert hint in message
 
 
-def test_q3_companion_sigmoid_passes():
-    assert evaluate(nb02.q3, activations.sigmoid)[0] == CORRECT
+@pytest.mark.parametrize("estimate", [0.07, 0.0707, 0.078, np.float32(0.065), np.array([0.07])])
+def test_q3_a_hand_estimate_within_15_percent_is_right(estimate):
+    assert evaluate(nb02.q3, estimate)[0] == CORRECT
+
+
+def test_q3_reference_is_the_companion_tanh_derivative():
+    (value,) = nb02.q3.reference_answers()
+    assert value == pytest.approx(float(activations.tanh.derivative(np.array(2.0))), rel=1e-12)
+
+
+def test_q3_hints_do_not_give_the_answer_before_the_last():
+    assert all("0.07" not in h for h in nb02.q3.hints[:-1])
+    assert "0.07" in nb02.q3.hints[-1]
 
 
 # --- q4: output activation and loss -----------------------------------------------------------

@@ -1,6 +1,7 @@
 """The checks of notebook 03's exercises: right answers pass, blanks and typical mistakes don't."""
 
 import numpy as np
+import pytest
 
 from companion.exercises import nb03
 from companion.exercises.core import CORRECT, NOT_YET
@@ -12,36 +13,55 @@ def solution(q):
     return answer
 
 
-# --- q1: dense backward -----------------------------------------------------------------------
+# --- q1: dense backward of a sigmoid layer ----------------------------------------------------
 
 
-def _tanh_delta(x, kernel, bias, grad_output):
-    return grad_output * (1 - np.tanh(x @ kernel + bias) ** 2)
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
 
 
-def test_q1_missing_activation_derivative():
+def _with_factor(factor):
+    """A backward pass that is right except for the activation's factor."""
+
     def dense_backward(x, kernel, bias, grad_output):
-        return x.T @ grad_output, grad_output.sum(axis=0), grad_output @ kernel.T
-
-    status, message = nb03.q1.evaluate(dense_backward)
-    assert status == NOT_YET
-    assert "f'(z) is missing" in message
-
-
-def test_q1_derivative_of_z_instead_of_tanh_z():
-    def dense_backward(x, kernel, bias, grad_output):
-        z = x @ kernel + bias
-        delta = grad_output * (1 - z**2)
+        delta = grad_output * factor(x @ kernel + bias)
         return x.T @ delta, delta.sum(axis=0), delta @ kernel.T
 
-    status, message = nb03.q1.evaluate(dense_backward)
+    return dense_backward
+
+
+def _sigmoid_delta(x, kernel, bias, grad_output):
+    y = _sig(x @ kernel + bias)
+    return grad_output * y * (1 - y)
+
+
+@pytest.mark.parametrize(
+    ("factor", "hint"),
+    [
+        (lambda z: 1.0, "f'(z) is missing"),
+        (lambda z: 1 - np.tanh(z) ** 2, "tanh's derivative"),
+        (lambda z: 1 - _sig(z) ** 2, "tanh's slope written in its output"),
+        (_sig, "the output sigmoid(z) itself"),
+        (lambda z: 1 - _sig(z), "one of its two factors"),
+        (lambda z: 1 - z**2, "values of d_kernel are off"),
+    ],
+    ids=["none", "tanh", "one-minus-y-squared", "sigmoid", "one-minus-sigmoid", "on-z"],
+)
+def test_q1_wrong_activation_factor(factor, hint):
+    status, message = nb03.q1.evaluate(_with_factor(factor))
     assert status == NOT_YET
-    assert "1 - tanh(z)**2, not 1 - z**2" in message
+    assert hint in message
+
+
+def test_q1_the_tanh_solution_of_the_worked_example_is_not_accepted():
+    status, message = nb03.q1.evaluate(_with_factor(lambda z: 1 - np.tanh(z) ** 2))
+    assert status == NOT_YET
+    assert "sigmoid(z) = 1 / (1 + e^-z)" in message
 
 
 def test_q1_bias_not_summed_over_batch():
     def dense_backward(x, kernel, bias, grad_output):
-        delta = _tanh_delta(x, kernel, bias, grad_output)
+        delta = _sigmoid_delta(x, kernel, bias, grad_output)
         return x.T @ delta, delta, delta @ kernel.T
 
     status, message = nb03.q1.evaluate(dense_backward)
@@ -51,7 +71,7 @@ def test_q1_bias_not_summed_over_batch():
 
 def test_q1_mean_instead_of_sum():
     def dense_backward(x, kernel, bias, grad_output):
-        delta = _tanh_delta(x, kernel, bias, grad_output)
+        delta = _sigmoid_delta(x, kernel, bias, grad_output)
         return x.T @ delta / len(x), delta.mean(axis=0), delta @ kernel.T
 
     status, message = nb03.q1.evaluate(dense_backward)
@@ -61,7 +81,7 @@ def test_q1_mean_instead_of_sum():
 
 def test_q1_missing_transpose_fails_on_a_shape_with_a_hint():
     def dense_backward(x, kernel, bias, grad_output):
-        delta = _tanh_delta(x, kernel, bias, grad_output)
+        delta = _sigmoid_delta(x, kernel, bias, grad_output)
         return x.T @ delta, delta.sum(axis=0), delta @ kernel
 
     status, message = nb03.q1.evaluate(dense_backward)
@@ -71,7 +91,7 @@ def test_q1_missing_transpose_fails_on_a_shape_with_a_hint():
 
 def test_q1_wrong_number_of_results():
     def dense_backward(x, kernel, bias, grad_output):
-        delta = _tanh_delta(x, kernel, bias, grad_output)
+        delta = _sigmoid_delta(x, kernel, bias, grad_output)
         return x.T @ delta, delta.sum(axis=0)
 
     status, message = nb03.q1.evaluate(dense_backward)
@@ -87,6 +107,26 @@ def test_q1_float32_answer_is_accepted():
         return reference(*args)
 
     assert nb03.q1.evaluate(dense_backward)[0] == CORRECT
+
+
+def test_q1_reference_matches_the_companion_sigmoid_layer():
+    from companion import layers
+
+    x, kernel, bias, grad_output = nb03._layer_cases()[0]
+    dense = layers.Dense(kernel.shape[1], activation="sigmoid", dtype="float64")
+    dense.build((None, kernel.shape[0]))
+    dense.set_weights([kernel, bias])
+    dense(x)
+    d_x = dense.backward(grad_output)
+    got = solution(nb03.q1)(x, kernel, bias, grad_output)
+    # float64 on both sides, a handful of operations: last-bit differences only.
+    for ours, theirs in zip(got, [*dense.grads, d_x], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_q1_hints_do_not_give_the_answer_before_the_last():
+    assert all("y * (1 - y)" not in h for h in nb03.q1.hints[:-1])
+    assert "y * (1 - y)" in nb03.q1.hints[-1]
 
 
 # --- q2: numerical gradient -------------------------------------------------------------------
@@ -245,38 +285,49 @@ def test_q3_wrong_order_of_results():
     assert "each gradient has its weight's shape" in message
 
 
-# --- q4: softmax + cross-entropy --------------------------------------------------------------
+# --- q4: sigmoid + binary cross-entropy, derived -----------------------------------------------
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def test_q4_missing_division_by_n():
-    status, message = nb03.q4.evaluate(lambda logits, y: _softmax(logits) - y)
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda z, y: _sig(z) - y, "a factor 1/N"),
+        (lambda z, y: (z - y) / len(z), "the logits themselves"),
+        (lambda z, y: (y - _sig(z)) / len(z), "the sign is flipped"),
+        (lambda z, y: _sig(z) * (1 - _sig(z)) * (_sig(z) - y) / len(z), "should cancel"),
+        (lambda z, y: (1 - y) / len(z), "softmax of a single logit"),
+    ],
+    ids=["no-mean", "logits", "sign", "slope-kept", "softmax"],
+)
+def test_q4_typical_mistakes(wrong, hint):
+    with np.errstate(over="ignore"):  # the naive sigmoid overflows at -1000, harmlessly
+        status, message = nb03.q4.evaluate(wrong)
     assert status == NOT_YET
-    assert "divided by N" in message
+    assert hint in message
 
 
-def test_q4_logits_instead_of_probabilities():
-    status, message = nb03.q4.evaluate(lambda logits, y: (logits - y) / len(logits))
-    assert status == NOT_YET
-    assert "softmax first" in message
+def test_q4_naive_sigmoid_is_right_despite_its_overflow_warning():
+    # exp(1000) = inf gives 1 / inf = 0, the right limit: the values pass.
+    with np.errstate(over="ignore"):
+        assert nb03.q4.evaluate(lambda z, y: (_sig(z) - y) / len(z))[0] == CORRECT
 
 
-def test_q4_naive_softmax_overflows_on_large_logits():
-    def softmax_crossentropy_grad(logits, y_true):
-        e = np.exp(logits)
-        return (e / e.sum(axis=1, keepdims=True) - y_true) / len(logits)
+def test_q4_reference_equals_the_companion_and_keras_gradient(keras, tf):
+    from companion import losses
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        status, message = nb03.q4.evaluate(softmax_crossentropy_grad)
-    assert status == NOT_YET
-    assert "±1000" in message and "NaN" in message
+    z = np.array([2.0, -1.0, 0.5, -3.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    ours = solution(nb03.q4)(z, y)
+    loss = losses.BinaryCrossentropy(from_logits=True)
+    np.testing.assert_allclose(ours, loss.backward(y, z), rtol=1e-12)
+    zt = tf.constant(z)
+    with tf.GradientTape() as tape:
+        tape.watch(zt)
+        value = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")(y, zt)
+    # Keras's float64 loss: a few constants are float32 in TensorFlow, so ~1e-7 relative.
+    np.testing.assert_allclose(ours, tape.gradient(value, zt).numpy(), rtol=1e-6)
 
 
-def test_q4_sign_flipped():
-    status, message = nb03.q4.evaluate(lambda logits, y: (y - _softmax(logits)) / len(logits))
-    assert status == NOT_YET
-    assert "opposite sign" in message
+def test_q4_hints_do_not_give_the_answer_before_the_last():
+    assert all("(p - y_true)" not in h for h in nb03.q4.hints[:-1])
+    assert "(p - y_true) / len(logits)" in nb03.q4.hints[-1]

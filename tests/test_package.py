@@ -37,6 +37,7 @@ def test_import_companion_does_not_import_tensorflow():
         "models",
         "callbacks",
         "gradcheck",
+        "compare",
         "data",
         "diagnostics",
     ],

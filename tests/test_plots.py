@@ -53,6 +53,15 @@ BUILDERS = {
     "image_grid": lambda: plots.image_grid(RNG.random((5, 28, 28)), [0, 1, 2, 3, 4]),
     "layer_stats": lambda: plots.layer_stats(ROWS, "std", log=True),
     "histograms_by_layer": lambda: plots.histograms_by_layer([RNG.normal(size=50)] * 2),
+    "network_diagram": lambda: plots.network_diagram([np.ones((3, 4)), -np.ones((4, 2))]),
+    "fit_comparison": lambda: plots.fit_comparison(
+        np.linspace(-1, 1, 9), np.linspace(-1, 1, 9) ** 2, {"line": np.full(9, 0.4)}
+    ),
+    "sigmoid_saturation": lambda: plots.sigmoid_saturation({"z": RNG.normal(size=50)}),
+    "scalar_neuron_graph": lambda: plots.scalar_neuron_graph(2.0, -0.5, 0.3),
+    "dense_layer_graph": lambda: plots.dense_layer_graph(
+        np.ones((1, 2)), np.eye(2), np.zeros(2), np.ones((1, 2))
+    ),
 }
 
 
@@ -420,3 +429,144 @@ def test_histograms_by_layer_rejects_bad_input():
         plots.histograms_by_layer([np.zeros(3), np.ones(3)], ["a"])
     with pytest.raises(ValueError, match="no finite values"):
         plots.histograms_by_layer([np.array([np.nan])])
+
+
+# --- lesson diagrams (notebooks 01-04) ---------------------------------------------------------
+
+
+def test_dense_shapes_is_drawn_to_scale_for_small_sizes():
+    fig = plots.dense_shapes(batch=5, in_features=3, units=4)
+    ax = fig.axes[0]
+    outlines = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_alpha() == 0.45]
+    x_box, w_box, b_box, y_box = outlines
+    unit = x_box.get_width() / 3
+    assert x_box.get_height() == pytest.approx(5 * unit)  # (5, 3): 5 rows of 3
+    assert (w_box.get_width(), w_box.get_height()) == pytest.approx((4 * unit, 3 * unit))
+    assert (b_box.get_width(), b_box.get_height()) == pytest.approx((4 * unit, unit))
+    assert (y_box.get_width(), y_box.get_height()) == pytest.approx((4 * unit, 5 * unit))
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 3 + 3 + 1 + 1  # row 0 of x, column 0 of W, b[0], y[0, 0]
+    assert "hatched: y[0, 0] = x[0, :] · W[:, 0] + b[0]" in ax.texts[-1].get_text()
+    big = plots.dense_shapes(32, 784, 10).axes[0].texts[-1].get_text()
+    assert "not to scale" in big
+
+
+def test_network_diagram_draws_one_arrow_per_weight_and_prints_the_kernel():
+    W1 = np.array([[0.2, -0.5, 0.1, 0.0], [0.4, 0.3, -0.2, 1.0], [-0.1, 0.2, 0.3, -0.5]])
+    W2 = RNG.normal(size=(4, 2))
+    fig = plots.network_diagram([W1, W2], [np.zeros(4), np.ones(2)])
+    ax, ax_m = fig.axes
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == W1.size + W2.size
+    negative = [a for a in arrows if a.arrow_patch.get_linestyle() != "-"]
+    assert len(negative) == int((W1 < 0).sum() + (W2 < 0).sum())  # dashed: a second cue
+    assert ax.get_title() == "An MLP: 3 → 4 → 2"
+    cells = {
+        (r, c): cell.get_text().get_text() for (r, c), cell in ax_m.tables[0].get_celld().items()
+    }
+    assert cells[1, 1] == "-0.50" and cells[0, 3] == "unit 3" and cells[4, 0] == "+0.00"
+    neuron = plots.network_diagram(W1[:, :1], [np.array([0.3])])
+    assert neuron.axes[0].get_title() == "One neuron: 3 inputs, 1 unit"
+    assert "+0.2" in [t.get_text() for t in neuron.axes[0].texts]  # weights on the arrows
+
+
+@pytest.mark.parametrize(
+    ("kernels", "error", "match"),
+    [
+        ([np.ones((3, 4)), np.ones((3, 2))], ValueError, "its first axis must be 4"),
+        ([np.ones(3)], ValueError, "must be 2-D"),
+        ("W", TypeError, "kernels must be a 2-D array"),
+        ([np.ones((20, 2))], ValueError, "at most 12 units"),
+    ],
+)
+def test_network_diagram_rejects_bad_kernels(kernels, error, match):
+    with pytest.raises(error, match=match):
+        plots.network_diagram(kernels)
+
+
+def test_fit_comparison_legend_gives_each_fits_largest_error():
+    x = np.linspace(-1, 1, 21)
+    fig = plots.fit_comparison(x, x**2, {"line": np.full(21, 0.5), "exact": x**2})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["target", "line (max error 0.5)", "exact (max error 0)"]
+    styles = [line.get_linestyle() for line in fig.axes[0].lines[1:]]
+    assert len(set(styles)) == 2  # line styles differ, not only colours
+    with pytest.raises(ValueError, match="fits\\['line'\\] has shape"):
+        plots.fit_comparison(x, x**2, {"line": np.ones(3)})
+
+
+def test_sigmoid_saturation_reports_the_mean_slope_per_input_set():
+    fig = plots.sigmoid_saturation({"at 0": np.zeros(5), "far": np.full(5, 10.0)})
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert legend == ["at 0: mean σ'(z) = 0.25", "far: mean σ'(z) = 4.5e-05"]
+    with pytest.raises(TypeError, match="non-empty dict"):
+        plots.sigmoid_saturation([1.0, 2.0])
+
+
+def test_scalar_graph_writes_the_chain_rule_numbers_on_its_edges():
+    fig = plots.scalar_neuron_graph(2.0, -0.5, 0.3)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    dz = 1 - np.tanh(-0.7) ** 2  # z = -0.5 * 2 + 0.3
+    assert "z = -0.7" in texts
+    assert f"dL/dw = x·dL/dz = {2 * dz:.3g}" in texts
+    assert f"dL/dx = w·dL/dz = {-0.5 * dz:.3g}" in texts
+
+
+def test_dense_layer_graph_matches_the_backward_formulas():
+    x, W, b, G = (
+        np.array([[1.0, -2.0]]),
+        np.array([[0.5, -0.3], [0.2, 0.8]]),
+        np.array([0.1, -0.2]),
+        np.array([[1.0, -0.5]]),
+    )
+    texts = " ".join(t.get_text() for t in plots.dense_layer_graph(x, W, b, G).axes[0].texts)
+    delta = G * (1 - np.tanh(x @ W + b) ** 2)
+    assert str(np.round(x.T @ delta, 2).tolist()) in texts
+    assert str(np.round(delta @ W.T, 2).tolist()) in texts
+    with pytest.raises(ValueError, match="grad_output must have the output's shape"):
+        plots.dense_layer_graph(x, W, b, np.ones((2, 2)))
+
+
+def test_graph_diagram_rejects_edges_between_unknown_nodes():
+    with pytest.raises(ValueError, match="between known nodes"):
+        plots.graph_diagram({"a": (0, 0, "a")}, [("a", "b", "", "")], "t")
+
+
+def _residual(keras):
+    x = keras.Input(shape=(4,), name="x")
+    f = keras.layers.Dense(4, activation="relu", name="f1")(x)
+    f = keras.layers.Dense(4, name="f2")(f)
+    added = keras.layers.Add(name="add_skip")([x, f])
+    return keras.Model(x, keras.layers.Dense(1, name="out")(added), name="res")
+
+
+def test_graph_edges_reads_a_functional_and_a_sequential_model(keras):
+    assert plots.graph_edges(_residual(keras)) == [
+        ("x", "f1"), ("f1", "f2"), ("x", "add_skip"), ("f2", "add_skip"), ("add_skip", "out")
+    ]  # fmt: skip
+    seq = keras.Sequential(
+        [keras.Input(shape=(3,)), keras.layers.Dense(2, name="a"), keras.layers.Dense(1, name="b")]
+    )
+    assert plots.graph_edges(seq)[1:] == [("a", "b")]  # after the edge from the Input
+    fig = plots.model_graph(seq, use_keras=False)
+    boxes = [t.get_text() for t in fig.axes[0].texts if t.get_text()]
+    assert boxes[1:] == ["a (Dense)", "b (Dense)"] and boxes[0].endswith("(Input)")
+
+
+def test_model_graph_companion_drawing_marks_the_skip(keras):
+    fig = plots.model_graph(_residual(keras), "residual", use_keras=False)
+    ax = fig.axes[0]
+    assert ax.get_title() == "residual"
+    boxes = sorted(t.get_text() for t in ax.texts if t.get_text())
+    assert boxes == ["add_skip (Add)", "f1 (Dense)", "f2 (Dense)", "out (Dense)", "x (InputLayer)"]
+    dashed = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None
+              and t.arrow_patch.get_linestyle() != "-"]  # fmt: skip
+    assert len(dashed) == 1  # the skip from x to add_skip, the only edge over a row
+
+
+@pytest.mark.skipif(not plots._graphviz_available(), reason="needs pydot and Graphviz's dot")
+def test_model_graph_uses_keras_plot_model_where_graphviz_is_installed(keras):
+    fig = plots.model_graph(_residual(keras))
+    (image,) = fig.axes[0].images
+    assert image.get_array().shape[0] > 100  # a rendered diagram, not the companion's boxes
+    assert fig.get_size_inches()[0] <= 10.0

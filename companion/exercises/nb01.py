@@ -1,11 +1,13 @@
 """Exercises of notebook 01, from a neuron to a dense layer.
 
-- ``q1``: ``dense_forward(x, kernel, bias)``, the forward pass ``x @ kernel + bias`` of a
-  dense layer without activation, for inputs with any number of leading axes.
+- ``q1``: ``dense_forward_rows(x, weight, bias)``, a dense layer whose weights come in the
+  textbook (and PyTorch) layout ``(units, n_in)``, one row per unit: ``x @ weight.T + bias``,
+  for inputs with any number of leading axes.
 - ``q2``: ``count_params(layer_sizes)``, the number of weights and biases of an MLP of dense
   layers given its layer widths, e.g. ``[784, 256, 128, 100, 10]``.
-- ``q3``: ``compose(W1, b1, W2, b2)``, the one linear layer ``(W, b)`` equal to two stacked
-  linear layers.
+- ``q3``: ``local_linear_map(W1, b1, W2, b2, x)``, the one linear layer ``(W, b)`` that equals
+  ``relu(x @ W1 + b1) @ W2 + b2`` around the point ``x``: a ReLU network is linear wherever its
+  hidden units keep their on/off pattern.
 - ``q4``: the output shape of ``Dense(8)`` on an input of shape ``(32, 10, 5)``.
 
 Checks call the learner's functions on fixed random cases with non-square matrices (so a
@@ -35,70 +37,83 @@ _ATOL = 1e-6
 
 
 # ---------------------------------------------------------------------------------------------
-# q1: the forward pass of a dense layer
+# q1: the forward pass of a dense layer, with the weights stored one row per unit
 
 
 def _dense_cases():
     cases = []
-    # (input shape, units): a batch, a batch of one, and a 3-D input (a batch of sequences),
-    # always with n_in != units so that kernel @ x or x @ kernel.T fails on the shapes.
-    for seed, (x_shape, units) in enumerate([((4, 3), 2), ((1, 5), 4), ((2, 3, 4), 6)]):
+    # (input shape, units): a batch, a batch of one, a 3-D input (a batch of sequences), and a
+    # square weight (units == n_in), where x @ weight runs without an error but is wrong.
+    for seed, (x_shape, units) in enumerate(
+        [((4, 3), 2), ((1, 5), 4), ((2, 3, 4), 6), ((3, 3), 3)]
+    ):
         rng = np.random.default_rng(10 + seed)
         x = rng.normal(size=x_shape)
-        kernel = rng.normal(size=(x_shape[-1], units))
+        weight = rng.normal(size=(units, x_shape[-1]))
         bias = rng.normal(size=units)
-        cases.append((x, kernel, bias))
+        cases.append((x, weight, bias))
     return cases
 
 
-def _check_dense_forward(dense_forward):
+def _check_dense_forward_rows(dense_forward_rows):
     expect_callable(
-        dense_forward, n_args=3, name="dense_forward", arg_names=("x", "kernel", "bias")
+        dense_forward_rows, n_args=3, name="dense_forward_rows", arg_names=("x", "weight", "bias")
     )
-    for x, kernel, bias in _dense_cases():
-        label = f"for x of shape {x.shape}, kernel {kernel.shape}, bias {bias.shape}"
+    for x, weight, bias in _dense_cases():
+        label = f"for x of shape {x.shape}, weight {weight.shape}, bias {bias.shape}"
         result = call_learner(
-            dense_forward,
-            (x, kernel, bias),
-            "dense_forward",
+            dense_forward_rows,
+            (x, weight, bias),
+            "dense_forward_rows",
             label,
-            "The kernel has shape (n_in, units), so the input comes first: x @ kernel.",
+            "Here the weight has shape (units, n_in): one row per unit. Which axis of the "
+            "weight matches x's last axis?",
         )
-        z = x @ kernel
+        z = x @ weight.T
         mistakes = [
             (z, "the bias is missing: add it after the matrix product."),
             (z - bias, "the bias is subtracted: add it."),
-            (np.maximum(z + bias, 0.0), "this layer has no activation: return x @ kernel + bias."),
             (z + bias.sum(), "every unit gets its own bias: add the bias vector, not its sum."),
         ]
+        if weight.shape[0] == weight.shape[1]:  # only then does x @ weight run at all
+            mistakes.append(
+                (
+                    x @ weight + bias,
+                    "x @ weight pairs x with the weight's columns, but in this layout unit j's "
+                    "weights are row j of the weight.",
+                )
+            )
         with for_case(label):
             expect_array(
                 result,
                 z + bias,
                 _RTOL,
                 _ATOL,
-                name="dense_forward(x, kernel, bias)",
+                name="dense_forward_rows(x, weight, bias)",
                 mistakes=mistakes,
-                shape_hint="The output should have x's leading axes and one column per unit: "
-                "x @ kernel contracts x's last axis with the kernel's first.",
+                shape_hint="The output should have x's leading axes and one column per unit "
+                "(units is weight.shape[0] here).",
             )
 
 
 q1 = Question(
     "q1",
-    prompt="Write dense_forward(x, kernel, bias) = x @ kernel + bias (no activation).",
-    check_fn=_check_dense_forward,
+    prompt="Write dense_forward_rows(x, weight, bias) for a weight stored as (units, n_in).",
+    check_fn=_check_dense_forward_rows,
     hint=[
-        "Keras's kernel has shape (n_in, units), so the input comes first: x @ kernel.",
-        "The bias has shape (units,); NumPy broadcasting adds it to every row.",
-        "The whole body is one line: return x @ kernel + bias.",
+        "In this layout row j of the weight holds unit j's weights: unit j computes "
+        "x · weight[j] + bias[j].",
+        "Keras's kernel holds unit j's weights in column j instead. Which NumPy operation turns "
+        "rows into columns?",
+        "return x @ weight.T + bias: the transposed weight is Keras's kernel.",
     ],
     solution_source="""
-def dense_forward(x, kernel, bias):
-    return x @ kernel + bias
+def dense_forward_rows(x, weight, bias):
+    return x @ weight.T + bias
 """,
-    correct="x @ kernel contracts the last axis of x, so the same line works for a single "
-    "sample, a batch, or a batch of sequences.",
+    correct="weight.T is Keras's kernel: the two layouts are the same layer, and copying "
+    "weights between libraries (PyTorch's nn.Linear stores (units, n_in)) needs exactly this "
+    "transpose.",
 )
 
 
@@ -154,82 +169,114 @@ def count_params(layer_sizes):
 
 
 # ---------------------------------------------------------------------------------------------
-# q3: two linear layers are one
+# q3: a ReLU network is linear around each point
 
 
-def _compose_cases():
+def _local_cases():
     cases = []
-    for seed, (n_in, hidden, n_out) in enumerate([(3, 5, 2), (4, 2, 3), (2, 6, 4)]):
+    for seed, (n_in, hidden, n_out) in enumerate([(3, 5, 2), (4, 6, 3), (2, 8, 1)]):
         rng = np.random.default_rng(20 + seed)
-        cases.append(
-            (
-                rng.normal(size=(n_in, hidden)),
-                rng.normal(size=hidden),
-                rng.normal(size=(hidden, n_out)),
-                rng.normal(size=n_out),
-            )
-        )
+        W1, b1 = rng.normal(size=(n_in, hidden)), rng.normal(size=hidden)
+        W2, b2 = rng.normal(size=(hidden, n_out)), rng.normal(size=n_out)
+        # A point where some hidden units are on and some off, none within 0.05 of its kink.
+        for _ in range(1000):
+            x = rng.normal(size=n_in)
+            z = x @ W1 + b1
+            if (z > 0).any() and (z < 0).any() and np.abs(z).min() > 0.05:
+                break
+        cases.append((W1, b1, W2, b2, x))
     return cases
 
 
-def _check_compose(compose):
-    expect_callable(compose, n_args=4, name="compose", arg_names=("W1", "b1", "W2", "b2"))
-    for W1, b1, W2, b2 in _compose_cases():
-        label = f"for W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}"
+def _reference_local(W1, b1, W2, b2, x):
+    on = (x @ W1 + b1) > 0
+    return (W1 * on) @ W2, (b1 * on) @ W2 + b2
+
+
+def _check_local_linear_map(local_linear_map):
+    expect_callable(
+        local_linear_map, n_args=5, name="local_linear_map", arg_names=("W1", "b1", "W2", "b2", "x")
+    )
+    for W1, b1, W2, b2, x in _local_cases():
+        label = f"for W1 {W1.shape}, W2 {W2.shape} at x = {np.round(x, 2).tolist()}"
         result = call_learner(
-            compose,
-            (W1, b1, W2, b2),
-            "compose",
+            local_linear_map,
+            (W1, b1, W2, b2, x),
+            "local_linear_map",
             label,
-            "Follow the data: x (n_in,) meets W1 (n_in, hidden) first, then W2 (hidden, n_out);"
-            " b1 (hidden,) goes through W2 as well.",
+            "W maps the network's inputs to its outputs: shape (n_in, n_out); b has n_out entries.",
         )
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise NotYet(
-                f"{label}: compose should return two arrays, `return W, b`, but it returned "
-                f"{describe(result)}."
+                f"{label}: local_linear_map should return two arrays, `return W, b`, but it "
+                f"returned {describe(result)}."
             )
         W, b = result
+        W_ref, b_ref = _reference_local(W1, b1, W2, b2, x)
+        on = (x @ W1 + b1) > 0
         with for_case(label):
             expect_array(
                 W,
-                W1 @ W2,
+                W_ref,
                 _RTOL,
                 _ATOL,
                 name="W",
-                shape_hint="W maps the inputs of "
-                "the first layer to the outputs of the second: (n_in, n_out).",
+                mistakes=[
+                    (
+                        W1 @ W2,
+                        "that is the network without its ReLU: at this x, which hidden units "
+                        "does the ReLU switch off?",
+                    ),
+                    (
+                        (W1 * ~on) @ W2,
+                        "the ReLU passes the units with z > 0 and zeroes those with z <= 0: "
+                        "the on/off mask is the other way round.",
+                    ),
+                ],
+                shape_hint="W maps the inputs of the first layer to the outputs of the second: "
+                "(n_in, n_out).",
             )
             expect_array(
                 b,
-                b1 @ W2 + b2,
+                b_ref,
                 _RTOL,
                 _ATOL,
                 name="b",
                 mistakes=[
-                    (b2, "b is missing b1's contribution: the first bias also passes through W2."),
-                    (b1 @ W2, "b is missing b2, the second layer's own bias."),
+                    (
+                        b1 @ W2 + b2,
+                        "W is right, but a switched-off unit outputs 0 whatever its bias: its "
+                        "b1 entry does not reach the output either.",
+                    ),
+                    (b2, "b is missing the biases of the hidden units that are on."),
+                    ((b1 * on) @ W2, "b is missing b2, the second layer's own bias."),
                 ],
-                shape_hint="b has one entry per output of the second layer.",
+                shape_hint="b has one entry per output of the network.",
             )
 
 
 q3 = Question(
     "q3",
-    prompt="Write compose(W1, b1, W2, b2) -> (W, b) with (x @ W1 + b1) @ W2 + b2 == x @ W + b.",
-    check_fn=_check_compose,
+    prompt="Write local_linear_map(W1, b1, W2, b2, x) -> (W, b) with "
+    "relu(x' @ W1 + b1) @ W2 + b2 == x' @ W + b for every x' near x.",
+    check_fn=_check_local_linear_map,
     hint=[
-        "Expand (x @ W1 + b1) @ W2 + b2 = x @ (W1 @ W2) + (b1 @ W2 + b2).",
-        "So W = W1 @ W2 and b = b1 @ W2 + b2.",
+        "Compute the hidden pre-activations at x. Near x each hidden unit stays on (z > 0: "
+        "the ReLU passes z unchanged) or off (the ReLU outputs 0).",
+        "A unit that is off behaves as if its column of W1 and its entry of b1 were zero; the "
+        "units that are on form a plain linear stack, which section 7 collapsed into one layer.",
+        "on = (x @ W1 + b1) > 0, then W = (W1 * on) @ W2 and b = (b1 * on) @ W2 + b2.",
     ],
     solution_source="""
-def compose(W1, b1, W2, b2):
-    W = W1 @ W2
-    b = b1 @ W2 + b2
+def local_linear_map(W1, b1, W2, b2, x):
+    on = (x @ W1 + b1) > 0  # which hidden units the ReLU lets through at x
+    W = (W1 * on) @ W2
+    b = (b1 * on) @ W2 + b2
     return W, b
 """,
-    correct="Two linear layers are one linear layer: depth without an activation adds "
-    "parameters, not expressive power.",
+    correct="A ReLU network is linear piece by piece: each on/off pattern of its hidden units "
+    "is one linear map, and the boundaries between the pieces are where a unit's z crosses 0. "
+    "More units, more pieces: that is how ReLU networks bend a decision boundary.",
 )
 
 

@@ -1,8 +1,12 @@
 """Exercises of notebook 02, activation functions.
 
 - ``q1``: ``silu_derivative(x)``, the derivative of ``silu(x) = x * sigmoid(x)`` (product rule).
-- ``q2``: ``stable_softmax(z)``, a softmax over the last axis that survives logits of 1000.
-- ``q3``: ``stable_sigmoid(x)``, a sigmoid without overflow warnings for ``x = +-1000``.
+- ``q2``: ``stable_softplus(x)``, ``log(1 + exp(x))`` without overflow for ``x = 1000``: the
+  stability tricks of the notebook (shown for softmax and sigmoid) carried to a function whose
+  stable form is not shown.
+- ``q3``: ``tanh_slope_at_2``, predicted by hand before running: the factor by which a tanh
+  unit at ``z = 2`` scales the gradient passing back through it (the notebook works the
+  sigmoid; this is tanh).
 - ``q4``: ``choices``, the output activation and loss for four tasks.
 
 The numeric checks compare with float64 references on fixed cases that include the extreme
@@ -22,6 +26,7 @@ from companion.exercises.core import (
     describe,
     expect_array,
     expect_callable,
+    expect_number,
     for_case,
 )
 
@@ -133,125 +138,126 @@ def silu_derivative(x):
 
 
 # ---------------------------------------------------------------------------------------------
-# q2: a numerically stable softmax
+# q2: a numerically stable softplus
 
 
-def _check_stable_softmax(stable_softmax):
-    expect_callable(stable_softmax, n_args=1, name="stable_softmax", arg_names=("z",))
-    cases = [
-        np.array([1.0, 2.0, 3.0]),
-        np.array([[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]]),
-        np.array([1000.0, 1001.0, 1002.0]),
-        np.array([[-1000.0, 0.0, 1000.0], [3.0, -2.0, 1.0], [-800.0, -801.0, -799.0]]),
-    ]
-    for z in cases:
-        label = f"for z = {describe(z)}"
-        result, overflow = _call(stable_softmax, (z,), "stable_softmax", label)
-        fix = (
-            "Subtract each row's largest logit, z.max(axis=-1, keepdims=True), before np.exp: "
-            "then every exponent is <= 0."
-        )
-        want = activations.softmax(z)
-        mistakes = []
-        if z.ndim == 2:
-            e = np.exp(z - z.max())
-            mistakes.append(
-                (
-                    e / e.sum(axis=-1, keepdims=True),
-                    "subtract each row's own maximum (z.max(axis=-1, keepdims=True)), not the "
-                    "maximum of the whole array: a row far below it underflows to 0 / 0.",
-                )
-            )
-            with np.errstate(all="ignore"):
-                e0 = np.exp(z - z.max(axis=0, keepdims=True))
-                mistakes.append(
-                    (
-                        e0 / e0.sum(axis=0, keepdims=True),
-                        "the probabilities should sum to 1 along the last axis (each row is one "
-                        "sample); use axis=-1 with keepdims=True.",
-                    )
-                )
-        # A mistake that happens to give the right numbers on this case is not a mistake here.
-        mistakes = [
-            (m, hint)
-            for m, hint in mistakes
-            if not (np.all(np.isfinite(m)) and np.allclose(m, want, rtol=_RTOL, atol=_ATOL))
-        ]
-        got = np.asarray(result) if isinstance(result, (np.ndarray, list, tuple)) else None
-        if (
-            z.ndim == 2
-            and got is not None
-            and got.shape == z.shape
-            and np.issubdtype(got.dtype, np.number)
-            and np.isclose(np.sum(got), 1.0)
-        ):
-            raise NotYet(
-                f"{label}: all the values together sum to 1, but each row is one sample and "
-                "should sum to 1 on its own: e.sum(axis=-1, keepdims=True)."
-            )
-        _expect_stable_values(result, want, label, "stable_softmax(z)", fix, mistakes)
-        _finite_without_warnings(overflow, label, "stable_softmax", fix)
-
-
-q2 = Question(
-    "q2",
-    prompt="Write stable_softmax(z): softmax over the last axis that works for logits like 1000.",
-    check_fn=_check_stable_softmax,
-    hint=[
-        "softmax(z) = softmax(z - c) for any constant c; pick c so that exp never overflows.",
-        "c = z.max(axis=-1, keepdims=True): then every exponent is <= 0 and the largest is 0.",
-        "e = np.exp(z - z.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, keepdims=True)",
-    ],
-    solution_source="""
-def stable_softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-""",
-    correct="Shifting by the row maximum changes nothing mathematically and keeps every exp "
-    "in (0, 1]: Keras's softmax does the same.",
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# q3: a numerically stable sigmoid
-
-
-def _check_stable_sigmoid(stable_sigmoid):
-    expect_callable(stable_sigmoid, n_args=1, name="stable_sigmoid", arg_names=("x",))
+def _check_stable_softplus(stable_softplus):
+    expect_callable(stable_softplus, n_args=1, name="stable_softplus", arg_names=("x",))
     cases = [
         np.array([-2.0, 0.0, 2.0]),
         np.array([-1000.0, -30.0, 30.0, 1000.0]),
         np.linspace(-800.0, 800.0, 17).reshape(-1, 1),
     ]
     fix = (
-        "Use exp(-|x|), which is at most 1: 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0 "
-        "(np.where picks per element)."
+        "For large x, log(1 + exp(x)) is x plus a small correction: pull the large part out "
+        "of the exp so that what is left never overflows."
     )
     for x in cases:
         label = f"for x = {describe(x)}"
-        result, overflow = _call(stable_sigmoid, (x,), "stable_sigmoid", label)
-        _expect_stable_values(result, activations.sigmoid(x), label, "stable_sigmoid(x)", fix)
-        _finite_without_warnings(overflow, label, "stable_sigmoid", fix)
+        result, overflow = _call(stable_softplus, (x,), "stable_softplus", label)
+        want = activations.softplus(x)
+        mistakes = [
+            (
+                np.maximum(x, 0.0),
+                "that is relu: softplus is relu plus a smooth correction that matters near 0 "
+                "(softplus(0) = log 2 = 0.693).",
+            ),
+            (
+                np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))) - np.log(2.0),
+                "softplus(0) should be log 2 = 0.693.",
+            ),
+        ]
+        with np.errstate(all="ignore"):
+            mistakes.append(
+                (
+                    np.abs(x) + np.log1p(np.exp(-np.abs(x))),
+                    "for negative x the large part is 0, not |x|: softplus(-1000) is about 0.",
+                )
+            )
+        mistakes = [(m, h) for m, h in mistakes if not np.allclose(m, want, rtol=_RTOL, atol=_ATOL)]
+        _expect_stable_values(result, want, label, "stable_softplus(x)", fix, mistakes)
+        _finite_without_warnings(overflow, label, "stable_softplus", fix)
+
+
+q2 = Question(
+    "q2",
+    prompt="Write stable_softplus(x): log(1 + exp(x)) elementwise, finite and without NumPy "
+    "warnings even for x = 1000 and x = -1000.",
+    check_fn=_check_stable_softplus,
+    hint=[
+        "For x > 0 write 1 + exp(x) = exp(x) · (1 + exp(-x)), then take the log of the product.",
+        "That gives softplus(x) = x + log(1 + exp(-x)) for x > 0, and the original formula is "
+        "safe for x <= 0. Both cases are one expression in |x| and max(x, 0).",
+        "return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))",
+    ],
+    solution_source="""
+def stable_softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+""",
+    correct="max(x, 0) carries the large part and exp(-|x|) is at most 1, so nothing overflows; "
+    "np.log1p(e) computes log(1 + e) accurately even when e is tiny. Keras's softplus and "
+    "binary cross-entropy from logits use the same identity.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# q3: predict, then run: how much a tanh unit at z = 2 scales the gradient
+
+_TANH_2 = float(np.tanh(2.0))
+_TANH_SLOPE_2 = 1.0 - _TANH_2**2  # 0.0707
+
+
+_SLOPE_MISTAKES = [
+    (
+        _TANH_2,
+        "0.96 is tanh(2), the unit's output. The factor that multiplies the gradient is the "
+        "slope tanh'(2).",
+    ),
+    (
+        1.0,
+        "1 is tanh's slope at z = 0, its steepest point; at z = 2 the curve is already flattening.",
+    ),
+    (0.25, "0.25 is the sigmoid's largest slope; this question is about tanh at z = 2."),
+    (1.0 - _TANH_2, "1 - tanh(2) forgets the square: tanh'(z) = 1 - tanh(z)²."),
+    (_TANH_2**2, "tanh(2)² is what is subtracted from 1, not the slope itself."),
+]
+
+
+def _check_tanh_slope(tanh_slope_at_2):
+    if isinstance(tanh_slope_at_2, (bool, np.bool_)):
+        raise NotYet("tanh_slope_at_2 should be a number, your estimate of tanh'(2).")
+    try:
+        # A prediction by hand: within 15 % is right (1 - 0.96**2 = 0.078 counts).
+        expect_number(tanh_slope_at_2, _TANH_SLOPE_2, rtol=0.15, name="tanh_slope_at_2")
+    except NotYet as not_yet:
+        # The typical mistakes lie close together (0.93 and 0.96): match them within 2 %.
+        try:
+            value = np.asarray(tanh_slope_at_2, dtype=float)
+        except (TypeError, ValueError):
+            value = None  # not a number: expect_number's message says so
+        if value is not None and value.size == 1:
+            value = float(value.reshape(-1)[0])
+            for wrong, hint in _SLOPE_MISTAKES:
+                if abs(value - wrong) <= 0.02 * abs(wrong):
+                    raise NotYet(hint) from None
+        raise not_yet from None
 
 
 q3 = Question(
     "q3",
-    prompt="Write stable_sigmoid(x): 1 / (1 + exp(-x)) without overflow, even for x = -1000.",
-    check_fn=_check_stable_sigmoid,
+    prompt="Predict, before running anything: by what factor does a tanh unit at z = 2 scale "
+    "the gradient that flows back through it? (tanh(2) = 0.964)",
+    check_fn=_check_tanh_slope,
     hint=[
-        "For x >= 0, exp(-x) <= 1 is safe. For x < 0, rewrite 1 / (1 + exp(-x)) by multiplying "
-        "top and bottom by exp(x).",
-        "With e = np.exp(-np.abs(x)): sigmoid is 1 / (1 + e) where x >= 0 and e / (1 + e) "
-        "where x < 0.",
-        "return np.where(x >= 0, 1 / (1 + e), e / (1 + e))",
+        "Backpropagation multiplies the incoming gradient by the activation's derivative at z "
+        "(notebook 02, section 9): the factor is tanh'(2), a slope, not a value of tanh.",
+        "tanh'(z) = 1 - tanh(z)²: square 0.964 first.",
+        "1 - 0.964² = 1 - 0.929 = 0.071: tanh_slope_at_2 = 0.07",
     ],
-    solution_source="""
-def stable_sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-""",
-    correct="exp(-|x|) never overflows, and both branches are the same function: the "
-    "companion's sigmoid is written this way.",
+    solution_source="tanh_slope_at_2 = 1 - np.tanh(2.0) ** 2  # about 0.0707",
+    correct="tanh'(2) = 0.071: one tanh unit at z = 2 already passes back only 7 % of the "
+    "gradient, and at z = 4 only 0.13 %. tanh saturates like the sigmoid (tanh(z) = "
+    "2·sigmoid(2z) - 1, so its slope at 2 is 4 times the sigmoid's at 4).",
 )
 
 

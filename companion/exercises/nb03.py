@@ -1,9 +1,12 @@
 """Exercises of notebook 03, backpropagation through a dense layer.
 
-- ``q1``: ``dense_backward(x, kernel, bias, grad_output)`` for a tanh layer.
+- ``q1``: ``dense_backward(x, kernel, bias, grad_output)`` for a **sigmoid** layer (the
+  notebook works the tanh layer: the learner carries the derivation to another activation).
 - ``q2``: ``numerical_gradient(f, x, h=1e-5)`` by centred differences.
 - ``q3``: find and fix the bug in a two-layer network's backward pass.
-- ``q4``: the combined softmax + cross-entropy gradient ``(p - y) / N``.
+- ``q4``: ``sigmoid_crossentropy_grad(logits, y_true)``, the gradient of the mean binary
+  cross-entropy of ``sigmoid(logits)`` with respect to the logits, ``(p - y) / N``: derived
+  by the learner (the notebook derives the softmax case only).
 
 Every check compares the learner's arrays with a float64 reference on several fixed random
 cases (different shapes, so that a transposed matrix or a missing sum shows up) and names the
@@ -52,16 +55,20 @@ def _unpack(result, n, names, fn_name):
 
 
 # ---------------------------------------------------------------------------------------------
-# q1: backward of a tanh dense layer
+# q1: backward of a sigmoid dense layer
 
 
-def _tanh_layer_reference(x, kernel, bias, grad_output):
-    z = x @ kernel + bias
-    delta = grad_output * (1.0 - np.tanh(z) ** 2)
+def _sigmoid(z):
+    return activations.sigmoid(z)
+
+
+def _sigmoid_layer_reference(x, kernel, bias, grad_output):
+    y = _sigmoid(x @ kernel + bias)
+    delta = grad_output * y * (1.0 - y)
     return x.T @ delta, delta.sum(axis=0), delta @ kernel.T
 
 
-def _tanh_layer_cases():
+def _layer_cases():
     cases = []
     # Non-square kernels first: a missing transpose then fails loudly on a shape.
     for seed, (n, d_in, units) in enumerate([(5, 3, 2), (1, 4, 3), (6, 2, 5), (4, 3, 3)]):
@@ -85,7 +92,7 @@ _SHAPES_HELP = (
 
 def _check_dense_backward(dense_backward):
     expect_callable(dense_backward, n_args=4, name="dense_backward")
-    for x, kernel, bias, grad_output in _tanh_layer_cases():
+    for x, kernel, bias, grad_output in _layer_cases():
         label = f"for x of shape {x.shape} and kernel of shape {kernel.shape}"
         result = call_learner(
             dense_backward,
@@ -95,18 +102,25 @@ def _check_dense_backward(dense_backward):
             _SHAPES_HELP,
         )
         d_kernel, d_bias, d_x = _unpack(result, 3, ("d_kernel", "d_bias", "d_x"), "dense_backward")
-        want_k, want_b, want_x = _tanh_layer_reference(x, kernel, bias, grad_output)
+        want_k, want_b, want_x = _sigmoid_layer_reference(x, kernel, bias, grad_output)
         z = x @ kernel + bias
+        y = _sigmoid(z)
         n = x.shape[0]
-        no_derivative = "f'(z) is missing: first form delta = grad_output * (1 - tanh(z)**2)."
-        on_z = (
-            "tanh'(z) is 1 - tanh(z)**2, not 1 - z**2: apply tanh to z before squaring "
-            "(or use the layer's output y = tanh(z): 1 - y**2)."
+        no_derivative = "f'(z) is missing: delta = grad_output * f'(z) comes first."
+        slope = (
+            "each delta should be multiplied by the sigmoid's slope at z; what you used is "
+            "{what}. The slope is a derivative: work it out from sigmoid(z) = 1 / (1 + e^-z)."
         )
         mean = (
             "you divided by the batch size: grad_output already carries any 1/N of the loss, "
             "so the layer only sums over the batch."
         )
+        wrong_factors = [
+            (1 - np.tanh(z) ** 2, slope.format(what="tanh's derivative, 1 - tanh(z)²")),
+            (1 - y**2, slope.format(what="1 - y², tanh's slope written in its output")),
+            (y, slope.format(what="the output sigmoid(z) itself")),
+            (1 - y, slope.format(what="1 - sigmoid(z), one of its two factors")),
+        ]
         with for_case(label):
             expect_array(
                 d_kernel,
@@ -116,7 +130,7 @@ def _check_dense_backward(dense_backward):
                 name="d_kernel",
                 mistakes=[
                     (x.T @ grad_output, no_derivative),
-                    (x.T @ (grad_output * (1 - z**2)), on_z),
+                    *[(x.T @ (grad_output * f), hint) for f, hint in wrong_factors],
                     *([(want_k / n, mean)] if n > 1 else []),
                 ],
             )
@@ -132,8 +146,9 @@ def _check_dense_backward(dense_backward):
             square_bug = (
                 [
                     (
-                        (grad_output * (1 - np.tanh(z) ** 2)) @ kernel,
-                        "d_x uses kernel where it needs kernel.T: d_x = delta @ kernel.T.",
+                        (grad_output * y * (1 - y)) @ kernel,
+                        "d_x uses kernel where it needs its transpose: check which axis of the "
+                        "kernel belongs to the inputs.",
                     )
                 ]
                 if kernel.shape[0] == kernel.shape[1]
@@ -152,26 +167,29 @@ def _check_dense_backward(dense_backward):
 q1 = Question(
     "q1",
     prompt=(
-        "Write dense_backward(x, kernel, bias, grad_output) for the layer y = tanh(x @ kernel + "
-        "bias): return (d_kernel, d_bias, d_x)."
+        "Write dense_backward(x, kernel, bias, grad_output) for the layer y = sigmoid(x @ kernel "
+        "+ bias): return (d_kernel, d_bias, d_x)."
     ),
     check_fn=_check_dense_backward,
     hint=[
-        "Recompute z = x @ kernel + bias, then delta = grad_output * (1 - np.tanh(z) ** 2).",
-        "d_kernel = x.T @ delta, d_bias = delta.sum(axis=0), d_x = delta @ kernel.T.",
+        "Section 2's four lines hold for any activation; only f'(z) in the first one changes.",
+        "Differentiate sigmoid(z) = 1 / (1 + e^-z) and write the result in terms of "
+        "sigmoid(z) itself: it is the output y of the layer, so you can reuse it.",
+        "y = 1 / (1 + np.exp(-(x @ kernel + bias))); delta = grad_output * y * (1 - y); then "
+        "x.T @ delta, delta.sum(axis=0) and delta @ kernel.T.",
     ],
     solution_source="""
 def dense_backward(x, kernel, bias, grad_output):
-    z = x @ kernel + bias
-    delta = grad_output * (1.0 - np.tanh(z) ** 2)  # dL/dz = dL/dy * tanh'(z)
+    y = 1.0 / (1.0 + np.exp(-(x @ kernel + bias)))
+    delta = grad_output * y * (1.0 - y)  # dL/dz = dL/dy * sigmoid'(z), sigmoid' = y (1 - y)
     d_kernel = x.T @ delta
     d_bias = delta.sum(axis=0)
     d_x = delta @ kernel.T
     return d_kernel, d_bias, d_x
 """,
     correct=(
-        "delta = grad_output * f'(z), then x.T @ delta, delta summed over the batch, and "
-        "delta @ kernel.T: the same three lines as companion.layers.Dense.backward."
+        "sigmoid'(z) = y (1 - y), at most 0.25; the rest is the tanh layer's three lines. "
+        "Only delta knows which activation the layer has."
     ),
 )
 
@@ -427,49 +445,58 @@ def mlp_backward(x, W1, b1, W2, b2, grad_output):
 
 
 # ---------------------------------------------------------------------------------------------
-# q4: softmax + cross-entropy gradient
+# q4: sigmoid + binary cross-entropy gradient, derived by the learner
 
 
-def _softmax_ce_cases():
+def _bce_cases():
     rng = _rng(400)
     logits = [
-        rng.normal(size=(4, 3)),
-        rng.normal(scale=3.0, size=(6, 5)),
-        np.array([[1000.0, -1000.0, 0.0], [-800.0, 900.0, 850.0]]),
-        rng.normal(size=(1, 4)),
+        rng.normal(size=5),
+        rng.normal(scale=3.0, size=8),
+        np.array([1000.0, -1000.0, 0.0, 30.0, -30.0]),
+        rng.normal(size=1),
     ]
-    cases = []
-    for z in logits:
-        labels = rng.integers(0, z.shape[1], size=z.shape[0])
-        cases.append((z, np.eye(z.shape[1])[labels]))
-    return cases
+    return [(z, rng.integers(0, 2, size=z.shape).astype(float)) for z in logits]
 
 
-def _check_softmax_ce(softmax_crossentropy_grad):
-    expect_callable(softmax_crossentropy_grad, n_args=2, name="softmax_crossentropy_grad")
-    for logits, y in _softmax_ce_cases():
-        label = f"for logits of shape {logits.shape}"
-        if np.abs(logits).max() > 100:
-            label += " with large values (±1000)"
+def _check_bce(sigmoid_crossentropy_grad):
+    expect_callable(sigmoid_crossentropy_grad, n_args=2, name="sigmoid_crossentropy_grad")
+    for logits, y in _bce_cases():
+        large = np.abs(logits).max() > 100
+        label = f"for {logits.size} logits" + (" with large values (±1000)" if large else "")
         result = call_learner(
-            softmax_crossentropy_grad, (logits, y), "softmax_crossentropy_grad", label
+            sigmoid_crossentropy_grad, (logits, y), "sigmoid_crossentropy_grad", label
         )
         n = logits.shape[0]
-        p = activations.softmax(logits)
+        p = _sigmoid(logits)
         want = (p - y) / n
         mistakes = [
             (
                 (logits - y) / n,
-                "you used the logits themselves: turn them into "
-                "probabilities with softmax first, p = softmax(logits).",
-            )
+                "you used the logits themselves: the loss scores the probabilities "
+                "p = sigmoid(logits).",
+            ),
+            (
+                (y - p) / n,
+                "the sign is flipped: for a true label 1, raising the logit lowers the loss, so "
+                "that gradient entry must be negative.",
+            ),
+            (
+                p * (1 - p) * (p - y) / n,
+                "the sigmoid's slope p (1 - p) should cancel: the derivative of -log p with "
+                "respect to p is -1/p, and of -log(1 - p) it is 1/(1 - p).",
+            ),
+            (
+                (1 - y) / n,
+                "softmax of a single logit is always 1: one yes/no output goes through a sigmoid.",
+            ),
         ]
         if n > 1:
             mistakes.append(
                 (
                     p - y,
-                    "the loss is the batch mean, so its gradient is divided by "
-                    "N = logits.shape[0]: (p - y) / N.",
+                    "the loss is the batch mean, so each gradient entry carries a factor 1/N, "
+                    "N = logits.shape[0].",
                 )
             )
         with for_case(label):
@@ -480,35 +507,38 @@ def _check_softmax_ce(softmax_crossentropy_grad):
                 _ATOL,
                 name="the gradient",
                 mistakes=mistakes,
-                value_hint="The combined gradient is (softmax(logits) - y_true) / N."
-                if np.abs(logits).max() < 100
-                else "With logits of ±1000, np.exp overflows: subtract each row's maximum "
-                "before exp (softmax does not change).",
+                value_hint="With logits of ±1000, np.exp overflows: compute the sigmoid stably "
+                "(notebook 02, section 7)."
+                if large
+                else None,
             )
 
 
 q4 = Question(
     "q4",
     prompt=(
-        "Write softmax_crossentropy_grad(logits, y_true): the gradient of the mean categorical "
-        "cross-entropy of softmax(logits) with respect to the logits, (p - y) / N."
+        "Write sigmoid_crossentropy_grad(logits, y_true): the gradient of the mean binary "
+        "cross-entropy of sigmoid(logits) with respect to the logits."
     ),
-    check_fn=_check_softmax_ce,
+    check_fn=_check_bce,
     hint=[
-        "p = softmax(logits) row by row, computed stably: subtract each row's max before exp.",
-        "e = np.exp(logits - logits.max(axis=1, keepdims=True)); p = e / e.sum(axis=1, "
-        "keepdims=True); return (p - y_true) / len(logits).",
+        "Write the loss of one sample, L = -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z), "
+        "and differentiate with the chain rule: dL/dz = dL/dp · dp/dz, with dp/dz = p (1 - p).",
+        "Multiply out: the p (1 - p) cancels against the 1/p and 1/(1 - p) of the logs. The "
+        "result has the same form as section 8's softmax case, and the batch mean adds a 1/N.",
+        "e = np.exp(-np.abs(logits)); p = np.where(logits >= 0, 1, e) / (1 + e); "
+        "return (p - y_true) / len(logits)",
     ],
     solution_source="""
-def softmax_crossentropy_grad(logits, y_true):
-    # Subtracting each row's maximum leaves softmax unchanged and keeps exp from overflowing.
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p = e / e.sum(axis=1, keepdims=True)
+def sigmoid_crossentropy_grad(logits, y_true):
+    e = np.exp(-np.abs(logits))  # never overflows
+    p = np.where(logits >= 0, 1.0, e) / (1.0 + e)  # a stable sigmoid(logits)
     return (p - y_true) / logits.shape[0]
 """,
     correct=(
-        "(p - y) / N: the softmax Jacobian and the derivative of the log cancel to this simple "
-        "form, which is why Keras scores from the logits."
+        "(p - y) / N again: sigmoid + binary cross-entropy and softmax + categorical "
+        "cross-entropy have the same gradient, prediction minus target. Keras computes both "
+        "from the logits (from_logits=True) for that reason."
     ),
 )
 

@@ -38,14 +38,17 @@ setup_notebook()
 
 # %% [markdown]
 # The cell above is the first code cell of every notebook in the course. Run it first, every
-# time you open a notebook or restart its kernel. It does three things:
+# time you open a notebook or restart its kernel. It does four things:
 #
 # 1. On Google Colab it installs this course's small helper package, `companion`. Colab already
 #    has TensorFlow and Keras, and the cell does not reinstall them (that would take minutes and
 #    could break Colab's own setup).
-# 2. It asks TensorFlow to keep its start-up log lines to itself and to add numbers in a
-#    repeatable order, so that what you see matches what is stored in the notebook.
-# 3. It makes NumPy print four decimals and figures small, so the outputs stay readable.
+# 2. It chooses TensorFlow as the engine under Keras (Keras 3 can also run on JAX or PyTorch,
+#    its *backends*; the course's stored outputs come from TensorFlow).
+# 3. It imports TensorFlow once, quietly: TensorFlow prints start-up messages that are not
+#    for you, and it is told to add numbers in a repeatable order, so that what you see matches
+#    what is stored in the notebook.
+# 4. It makes NumPy print four decimals and figures small, so the outputs stay readable.
 #
 # ## 1. Check your environment
 #
@@ -53,8 +56,9 @@ setup_notebook()
 # Keras 3 matters: many tutorials on the web were written for Keras 2 (`tf.keras` in TensorFlow
 # ≤ 2.15), and a few of its definitions changed (we point them out when we meet them).
 #
-# The exact version numbers differ from machine to machine, so the next cell's output is not
-# compared when the course is tested (that is what the `NBVAL_IGNORE_OUTPUT` comment means).
+# The exact version numbers differ from machine to machine. (A cell whose first line is
+# `# NBVAL_IGNORE_OUTPUT` prints something that differs between machines, like these versions;
+# the line is a note for the course's automatic checks, and you can ignore it.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -139,15 +143,18 @@ print("classes:", len(data.CLASS_NAMES))
 
 # %% [markdown]
 # Sixty thousand training images and ten thousand test images, stored as 8-bit integers from 0
-# (black) to 255 (white); each label is a class number from 0 to 9. The numbers mean nothing by
-# themselves: `data.CLASS_NAMES` turns them into names.
+# (no light: the black background) to 255 (white, the brightest parts of a garment); each label
+# is a class number from 0 to 9. The numbers mean nothing by themselves: `data.CLASS_NAMES`
+# turns them into names.
 
 # %%
 for label, name in enumerate(data.CLASS_NAMES):
     print(label, name)
 
 # %% [markdown]
-# Now one picture of each class, the first of its kind in the training set.
+# Now one picture of each class, the first of its kind in the training set. The pictures are
+# drawn with an **inverted** grey scale, as ink on paper: 0 is white and 255 is black, so the
+# garments appear dark on a white page.
 
 # %%
 from companion import plots
@@ -162,6 +169,9 @@ plots.image_grid(
 )
 
 # %% [markdown]
+# *Figure:* ten small greyscale pictures, one per class (T-shirt/top, trouser, pullover, dress,
+# coat, sandal, shirt, sneaker, bag, ankle boot), each a dark garment centred on a white square.
+#
 # Small, centred, low-resolution pictures. Shirts, T-shirts, pullovers and coats look alike,
 # and those are the classes a dense network will confuse most (notebook 05).
 #

@@ -39,23 +39,16 @@ import keras
 import numpy as np
 
 from companion import data, layers, plots, widgets
+from companion.compare import best_line_accuracy, max_abs_diff, report_gap
 from companion.exercises import nb01 as ex
 
-
-def max_diff(a, b):
-    """Largest absolute difference between two arrays (NumPy or Keras tensors)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b)))
-
-
-def compare(label, a, b, bound):
-    """Print whether two results agree within ``bound``.
-
-    We print the bound rather than the exact difference: the last bits of a float sum depend on
-    the CPU's vector instructions, so the exact value would change from machine to machine.
-    """
-    print(f"max |{label}| < {bound:.0e}: {max_diff(a, b) < bound}")
+# %% [markdown]
+# `report_gap(label, a, b, bound)` prints how far apart two results are, as
+# `max |a − b| < bound`. Why a bound and not the exact number? The last digits of a sum of
+# floats depend on the order in which your CPU adds them, so the exact gap (2e-16 here, 4e-16
+# there) changes from machine to machine, while "below 1e-12" holds on all of them. Each bound
+# in this notebook is at least ten times the gap we measured; a real mistake (a missing bias)
+# is off by 0.1 or more, and then `report_gap` prints the gap itself.
 
 
 # %% [markdown]
@@ -85,6 +78,17 @@ print(f"dot product:  {z_dot:.4f}")
 # %% [markdown]
 # Both give `0.1 − 0.4 − 0.2 + 0.3 = −0.2`. The dot product is the same sum written as one
 # operation, and it is what NumPy (and Keras) run fast.
+#
+# Drawn as a picture: the inputs are circles on the left, each weight is an arrow into the
+# neuron (thicker for a larger `|w|`; solid blue when positive, dashed vermillion when
+# negative), and the bias sits beside the neuron.
+
+# %%
+plots.network_diagram(w.reshape(3, 1), [np.array([b])])
+
+# %% [markdown]
+# *Figure:* three input circles x1, x2, x3 joined by arrows labelled +0.2, +0.4 and −0.1 to one
+# neuron u0 with bias +0.3; the table beside it lists the same three weights as a column.
 #
 # A useful picture: in the space of inputs, the points where `w · x + b = 0` form a line (in 2-D),
 # a plane (in 3-D) or a hyperplane. `z` is positive on one side, negative on the other, and grows
@@ -125,17 +129,41 @@ print("neuron 0 alone:", round(float(W[:, 0] @ x + b_vec[0]), 4))
 # Four outputs, one per neuron, and the first is our neuron from section 1 (its weights are
 # column 0 of `W`).
 #
+# Put a second dense layer of 2 units after this one and you have a small **multilayer
+# perceptron** (MLP), the network of this course. The figure draws both layers and, beside
+# them, the first layer's kernel `W`: each arrow into unit `j` is one entry of column `j`.
+
+# %%
+W_next = np.array([[0.5, -0.4], [-0.3, 0.6], [0.8, 0.1], [0.2, -0.7]])  # (4 units in, 2 out)
+plots.network_diagram([W, W_next], [b_vec, np.array([0.0, 0.1])])
+
+# %% [markdown]
+# *Figure:* an MLP with 3 inputs, 4 hidden units and 2 outputs, every input joined to every
+# hidden unit and every hidden unit to every output; beside it, the 3 × 4 kernel W with one
+# column per hidden unit and the bias vector under it.
+#
+# Every input is connected to every unit: that is what *dense* (fully connected) means. The
+# first layer has 12 arrows, one per entry of `W`, and 4 biases.
+#
 # ## 3. A whole batch at once: `y = x @ W + b`
 #
 # Networks process many samples at a time. Stack `batch` input vectors as the rows of `x`, of
 # shape `(batch, n_inputs)`. The same line still works: `x @ W` has shape `(batch, units)`, and
-# NumPy *broadcasts* the bias `(units,)` onto every row. The figure shows how the shapes fit:
-# the inner sizes (`n_inputs`) must match and disappear; the outer ones (`batch`, `units`) remain.
+# NumPy *broadcasts* the bias `(units,)` onto every row. The figure draws every array to scale,
+# one square per number: the inner sizes (`n_inputs`) must match and disappear; the outer ones
+# (`batch`, `units`) remain.
 
 # %%
 plots.dense_shapes(batch=5, in_features=3, units=4)
 
 # %% [markdown]
+# *Figure:* x as a grid of 5 × 3 squares, W as 3 × 4, b as one row of 4 and y as 5 × 4, with
+# row 0 of x, column 0 of W, b[0] and the single entry y[0, 0] hatched.
+#
+# The hatched squares show where one output number comes from: `y[0, 0]` is row 0 of `x`
+# times column 0 of `W`, plus `b[0]`. Every other square of `y` is made the same way from its
+# own row and column.
+#
 # Now with numbers: five samples through our layer. Row `i` of the result is what sample `i`
 # alone gives.
 
@@ -145,11 +173,12 @@ x_batch = rng.normal(size=(5, 3)).round(2)
 y_batch = x_batch @ W + b_vec
 print("x_batch:", x_batch.shape, "-> y_batch:", y_batch.shape)
 row_by_row = np.stack([sample @ W + b_vec for sample in x_batch])
-compare("batch - one by one", y_batch, row_by_row, 1e-12)
+report_gap("batch - one by one", y_batch, row_by_row, 1e-12)
 
 # %% [markdown]
-# The batch computation equals the sample-by-sample one to float64 rounding (the last of 16
-# digits): batching changes how fast it runs, not what it computes.
+# The batch computation equals the sample-by-sample one to float64 rounding (the gap is of
+# order 1e-16, the last of 16 digits): batching changes how fast it runs, not what it
+# computes.
 #
 # ## 4. Counting parameters
 #
@@ -217,13 +246,15 @@ ours = our_dense(x_in)
 theirs = keras.ops.convert_to_numpy(keras_dense(x_in))
 print("companion output[0]:", ours[0])
 print("keras output[0]:    ", theirs[0])
-# float32 keeps about 7 significant digits; outputs here are O(1), so rounding stays below 1e-6.
-compare("companion - keras", ours, theirs, 1e-6)
+report_gap("companion - keras", ours, theirs, 1e-6)
 print("parameters:", our_dense.count_params(), "vs", keras_dense.count_params())
 
 # %% [markdown]
-# Same outputs to float32 rounding (a few units in the 7th significant digit at most), same
-# parameter count. Whatever you learn from reading the companion's code is what Keras does.
+# The same outputs to float32 rounding, and the same parameter count. float32 keeps about 7
+# significant digits and these outputs are of order 1, so two libraries that add the products
+# in a different order may differ in the 7th digit, by about 1e-7: ten times below the printed
+# bound. (On the machine that stored this notebook the gap was exactly 0; yours may show a
+# few units of 1e-8.) Whatever you learn from reading the companion's code is what Keras does.
 #
 # ## 6. Inputs with more than two axes: Dense works on the last axis
 #
@@ -237,9 +268,9 @@ x_seq = np.random.default_rng(3).normal(size=(2, 5, 3)).astype("float32")
 ours_seq = our_dense(x_seq)
 theirs_seq = keras.ops.convert_to_numpy(keras_dense(x_seq))
 print("input", x_seq.shape, "-> companion", ours_seq.shape, " keras", tuple(theirs_seq.shape))
-compare("companion - keras", ours_seq, theirs_seq, 1e-6)
+report_gap("companion - keras", ours_seq, theirs_seq, 1e-6)
 step_by_step = np.stack([our_dense(x_seq[:, t]) for t in range(5)], axis=1)
-compare("whole - step by step", ours_seq, step_by_step, 1e-6)
+report_gap("whole - step by step", ours_seq, step_by_step, 1e-6)
 
 # %% [markdown]
 # Both libraries keep the leading axes, and the result equals applying the layer at each step
@@ -268,7 +299,7 @@ W_one, b_one = W1 @ W2, b1 @ W2 + b2
 one_layer = x_pts @ W_one + b_one
 print("two layers:", W1.size + b1.size + W2.size + b2.size, "parameters")
 print("one layer: ", W_one.size + b_one.size, "parameters")
-compare("two layers - one layer", two_layers, one_layer, 1e-12)
+report_gap("two layers - one layer", two_layers, one_layer, 1e-12)
 
 # %% [markdown]
 # 51 parameters in two layers do nothing that 9 parameters in one layer cannot do: the outputs
@@ -280,7 +311,7 @@ compare("two layers - one layer", two_layers, one_layer, 1e-12)
 
 # %%
 relu_between = np.maximum(x_pts @ W1 + b1, 0.0) @ W2 + b2
-print(f"max |relu stack - one linear layer| = {max_diff(relu_between, one_layer):.2f}")
+print(f"max |relu stack - one linear layer| = {max_abs_diff(relu_between, one_layer):.2f}")
 
 # %% [markdown]
 # Now the two-layer network computes something no single linear layer gives.
@@ -336,22 +367,10 @@ playground
 # %% [markdown]
 # Whatever you try, the boundary stays a straight line, and the activation only changes the
 # colours, not the line (it is where `z = 0`, before the activation). To see how far a single
-# line can go, we search all directions and offsets for the best line on each dataset:
-
+# line can go, `best_line_accuracy` tries 180 directions and, for each, every offset between
+# two neighbouring points, and keeps the best line for each dataset:
 
 # %%
-def best_line_accuracy(X, y, n_angles=180):
-    """The best accuracy of any rule 'class 1 on one side of a line' (both sides tried)."""
-    best = 0.0
-    for angle in np.linspace(0.0, np.pi, n_angles, endpoint=False):
-        proj = X @ np.array([np.cos(angle), np.sin(angle)])
-        ordered = np.sort(proj)
-        cuts = (ordered[1:] + ordered[:-1]) / 2  # midway between neighbouring points
-        acc = np.mean((proj[:, None] > cuts) == y[:, None].astype(bool), axis=0)
-        best = max(best, acc.max(), 1.0 - acc.min())
-    return best
-
-
 for name in ["gaussians", "moons", "circles", "xor"]:
     X2, y2 = data.make_2d(name, n=200, noise=0.1, seed=0)
     print(f"{name:10s} best single line: {best_line_accuracy(X2, y2):.2f}")
@@ -364,20 +383,23 @@ for name in ["gaussians", "moons", "circles", "xor"]:
 #
 # ## Exercises
 #
-# ### Exercise 1 — a dense layer's forward pass
+# ### Exercise 1 — the same layer, stored the other way round
 #
-# Write `dense_forward(x, kernel, bias)` that returns the output of a dense layer without
-# activation, `x @ kernel + bias`, with the kernel in Keras's layout `(n_in, units)`. It should
-# work for a batch `(batch, n_in)` and for inputs with more axes, like `(2, 3, n_in)`.
+# Textbooks write a layer as `W x + b` and store `W` as `(units, n_in)`, one **row** per unit;
+# PyTorch's `nn.Linear` does the same. Write `dense_forward_rows(x, weight, bias)` that takes
+# such a `weight` of shape `(units, n_in)` and returns what a Keras `Dense` layer without
+# activation returns: an output of shape `(batch, units)` for a batch `(batch, n_in)`, and
+# `(2, 3, units)` for an input `(2, 3, n_in)`. (Section 2's picture helps: where are unit
+# `j`'s weights in Keras's kernel, and where are they here?)
 
 
 # %% tags=["exercise", "q1"]
-def dense_forward(x, kernel, bias):
+def dense_forward_rows(x, weight, bias):
     return ...  # your code here
 
 
 # %%
-ex.q1.check(dense_forward)
+ex.q1.check(dense_forward_rows)
 # ex.q1.hint()
 # ex.q1.solution()
 
@@ -400,22 +422,26 @@ ex.q2.check(count_params)
 # ex.q2.solution()
 
 # %% [markdown]
-# ### Exercise 3 — two linear layers are one
+# ### Exercise 3 — a ReLU network, seen up close
 #
-# Write `compose(W1, b1, W2, b2)` that returns `(W, b)` such that one linear layer `x @ W + b`
-# gives exactly the same output as `(x @ W1 + b1) @ W2 + b2` for every `x`. Shapes: `W1` is
-# `(n_in, hidden)`, `b1` is `(hidden,)`, `W2` is `(hidden, n_out)`, `b2` is `(n_out,)`.
+# Section 7 showed that a ReLU between two layers stops them from collapsing into one linear
+# layer. But look closely at one input `x`: each hidden unit is either **on** there (`z > 0`,
+# and the ReLU passes `z` unchanged) or **off** (the ReLU outputs 0), and it stays so for
+# inputs close enough to `x`. Around `x`, then, the network `relu(x @ W1 + b1) @ W2 + b2` *is*
+# a linear layer. Write `local_linear_map(W1, b1, W2, b2, x)` that returns that layer's
+# `(W, b)` for one input `x` of shape `(n_in,)`. Shapes: `W1` `(n_in, hidden)`, `b1`
+# `(hidden,)`, `W2` `(hidden, n_out)`, `b2` `(n_out,)`.
 
 
 # %% tags=["exercise", "q3"]
-def compose(W1, b1, W2, b2):
+def local_linear_map(W1, b1, W2, b2, x):
     W = ...  # your code here
     b = ...  # your code here
     return W, b
 
 
 # %%
-ex.q3.check(compose)
+ex.q3.check(local_linear_map)
 # ex.q3.hint()
 # ex.q3.solution()
 
@@ -445,3 +471,4 @@ ex.q4.check(output_shape)
 # - The companion `Dense` and `keras.layers.Dense` give the same outputs from the same weights.
 # - Linear layers stacked without activations collapse into one linear map
 #   (`W = W₁ @ W₂`, `b = b₁ @ W₂ + b₂`); nonlinear activations are what make depth useful.
+#   A ReLU network is linear piece by piece, one piece per on/off pattern of its units.

@@ -10,6 +10,8 @@
 #
 # **Objectives** — after this notebook you will be able to:
 #
+# - read a computational graph: values flow forward, gradients flow back, and each node
+#   multiplies the gradient by its local derivative;
 # - derive `dW = xᵀ·δ`, `db = Σδ` and `dx = δ·Wᵀ` with `δ = grad_out ⊙ f'(z)`, and use the
 #   shapes to put every transpose in the right place;
 # - implement the backward pass of a dense layer in NumPy, step by step;
@@ -45,24 +47,51 @@ import numpy as np
 import tensorflow as tf
 
 from companion import activations, gradcheck, layers, losses, plots
+from companion.compare import report_bound, report_gap
 from companion.exercises import nb03 as ex
 
+# %% [markdown]
+# `report_gap(label, a, b, bound)` prints `max |a − b| < bound` (notebook 01 introduced it): the
+# exact gap is rounding noise whose last digits depend on the CPU, so we print a bound at least
+# ten times above it.
+#
+# ## 0. Warm-up: nudge an input, watch the output
+#
+# Before matrices, one number. Take a single neuron with one input, `L = tanh(w·x + b)`, at
+# `x = 2`, `w = −0.5`, `b = 0.3`. The derivative `dL/dw` answers a practical question: *if I
+# nudge `w` a little, how much does `L` move?* Let us nudge it and watch.
 
-def max_diff(a, b):
-    """Largest absolute difference between two arrays (NumPy arrays or tensors)."""
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-
-
-def compare(label, a, b, bound):
-    """Print whether two results agree within ``bound``.
-
-    The bound is printed rather than the exact difference: the last bits of a sum depend on the
-    order in which a library adds, which differs between NumPy, TensorFlow and CPUs.
-    """
-    print(f"max |{label}| < {bound:.0e}: {max_diff(a, b) < bound}")
-
+# %%
+x0, w0, b0 = 2.0, -0.5, 0.3
+L0 = np.tanh(w0 * x0 + b0)
+nudge = 0.001
+L_nudged = np.tanh((w0 + nudge) * x0 + b0)
+print(f"L = {L0:.6f};  with w + {nudge}: L = {L_nudged:.6f}")
+print(f"L moved by {L_nudged - L0:.6f}, that is {(L_nudged - L0) / nudge:.4f} times the nudge")
 
 # %% [markdown]
+# `L` moves by about 1.27 times the nudge: `dL/dw ≈ 1.27`. The chain rule gets the same number
+# without nudging, one small step at a time, each step a *local* derivative: `z = w·x + b`
+# moves by `x = 2` per unit of `w` (`dz/dw = x`), and `L = tanh(z)` moves by
+# `1 − tanh(z)² = 0.635` per unit of `z` (here `z = −0.7`). Multiplied:
+# `dL/dw = 0.635 × 2 = 1.27`. The figure
+# writes every such number on the graph of the computation: each value on its way forward,
+# and on the way back the gradient of `L` with respect to that value.
+
+# %%
+plots.scalar_neuron_graph(x0, w0, b0)
+
+# %% [markdown]
+# *Figure:* a graph from x and w into a multiply node, then with b into an add node, then tanh,
+# then L; above each arrow its forward value (z = −0.7, L = −0.604), below it the gradient of
+# L coming back (dL/dz = 0.635, dL/dw = 1.27, dL/dx = −0.317).
+#
+# Read it from the right: `dL/dL = 1`; tanh multiplies by its local slope, giving `dL/dz`; an
+# add node passes the gradient unchanged to both of its inputs (so `dL/db = dL/dz`); a multiply
+# node sends each input the gradient times the *other* input (`dL/dw = x · dL/dz`). This is
+# all backpropagation is — micrograd, Keras and PyTorch do exactly this, node by node. The
+# rest of the notebook does it for a whole dense layer, where the numbers become arrays.
+#
 # ## 1. The forward pass we want to differentiate
 #
 # A dense layer with activation `f` computes, for a batch `x` of `N` samples,
@@ -141,6 +170,30 @@ for name, grad, var in [("dW", dW, W), ("db", db, b), ("dx", dx, x)]:
 print("dW =\n", dW.round(4))
 
 # %% [markdown]
+# The same graph as in the warm-up, now for a dense layer: `x @ W` replaces `w·x`, and every
+# edge carries an array. To keep the numbers readable, the figure draws a tiny layer, one
+# sample with 2 features and 2 units, with its own `G`:
+
+# %%
+plots.dense_layer_graph(
+    x=np.array([[1.0, -2.0]]),
+    kernel=np.array([[0.5, -0.3], [0.2, 0.8]]),
+    bias=np.array([0.1, -0.2]),
+    grad_output=np.array([[1.0, -0.5]]),
+)
+
+# %% [markdown]
+# *Figure:* the graph x and W into a matrix-product node, then with b into an add node, then
+# tanh, then L = Σ y ⊙ G; above each arrow the forward array (z = [[0.2, −2.1]], y =
+# [[0.2, −0.97]]), below it the gradient coming back (δ = [[0.96, −0.03]], dW = xᵀ @ δ,
+# db = Σ δ, dx = δ @ Wᵀ).
+#
+# Each node does what its scalar cousin did: tanh multiplies by its slope elementwise (`δ`),
+# the add node hands `δ` to both inputs (summed over the batch for `b`, which every sample
+# shares), and the matrix product sends each input the gradient times the *other* input,
+# transposed so that the shapes fit. The second unit is nearly saturated (`z = −2.1`), so
+# almost nothing comes back through it: its `δ` is −0.03.
+#
 # Each gradient has its variable's shape, so one step of gradient descent, `W -= lr * dW`, is
 # well defined. Note that `db` and `dW` *sum* over the batch: if the loss is a batch mean, the
 # `1/N` is already inside `grad_out`, and the layer must not divide again.
@@ -169,8 +222,9 @@ print(f"analytic dW[0, 1]:  {dW[0, 1]:.7f}")
 # %% [markdown]
 # They agree to 7 decimals. `companion.gradcheck.numerical_gradient(f, w)` does the same for
 # every entry of `w` (two evaluations of `f` each, so keep the arrays small), and
-# `gradcheck.rel_error(a, b)` measures the disagreement as a **relative** error,
-# `max |a − b| / (|a| + |b|)`. Relative, because an absolute difference of 1e-6 is negligible
+# `gradcheck.rel_error(a, b)` measures the disagreement as a **relative** error: for each
+# element the ratio `|aᵢ − bᵢ| / (|aᵢ| + |bᵢ|)`, and the largest of these ratios.
+# Relative, because an absolute difference of 1e-6 is negligible
 # for a gradient of size 10 and huge for one of size 1e-6.
 #
 # How to read it (CS231n's rule of thumb, for float64; `gradcheck.verdict` applies it). CS231n's
@@ -193,16 +247,17 @@ numeric = {
 analytic = {"dW": dW, "db": db, "dx": dx}
 errors = {name: gradcheck.rel_error(analytic[name], numeric[name]) for name in analytic}
 for name, err in errors.items():
-    print(f"{name}: relative error <= 1e-7: {err <= 1e-7} -> {gradcheck.verdict(err)}")
+    report_bound(f"{name}: relative error", err, 1e-7)
+    print(f"    -> {gradcheck.verdict(err)}")
 
 # %% [markdown]
 # All three gradients are right. The exact errors are rounding noise, between about 1e-11 and
-# 1e-9; their digits depend on the CPU, so the next cell's output is not compared when the
-# course's tests re-run this notebook.
+# 1e-9, and their last digits change from one CPU to another; if you are curious, the next
+# cell prints them (yours may differ in the digit shown).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# Rounding noise (1e-11 to 1e-9): the digits change with the CPU's vector instructions.
+# Rounding noise: the digits differ from one CPU to another.
 print({name: f"{err:.0e}" for name, err in errors.items()})
 
 # %% [markdown]
@@ -242,6 +297,10 @@ ax.legend(loc="lower left")
 fig
 
 # %% [markdown]
+# *Figure:* relative error of the same correct gradient against the step h on log-log axes: the
+# float64 curve (circles) dips to about 1e-10 near h = 1e-5, the float32 curve (squares,
+# dashed) only to about 1e-4 near h = 1e-2 and climbs to 1 for small h.
+#
 # Read the float64 curve from the right: for large `h` the error falls like `h²` (two decades
 # per decade), reaches about 1e-10 near `h = 1e-5`, then rises again like `1/h` as rounding
 # takes over. The float32 curve shares the right arm (truncation does not depend on the
@@ -260,9 +319,10 @@ fig
 
 # %%
 float32_at = dict(zip(steps, err32))
-print("float64: best error < 1e-9:", min(err64) < 1e-9)
-print("float32: best error > 1e-6:", min(err32) > 1e-6)
-print("float32 at h = 1e-5, error > 1e-3 (suspicious or worse):", float32_at[1e-5] > 1e-3)
+report_bound("float64, best error over all h", min(err64), 1e-9)
+print("float32, best error over all h:", "above 1e-6" if min(err32) > 1e-6 else "below 1e-6")
+above = float32_at[1e-5] > 1e-3
+print("float32 at h = 1e-5:", "above 1e-3, suspicious or worse" if above else "below 1e-3")
 print("float32 at h = 1e-6, verdict:", gradcheck.verdict(float32_at[1e-6]))
 
 # %% [markdown]
@@ -284,9 +344,9 @@ dense.set_weights([W, b])
 dense(x)  # the forward pass caches x and z for backward
 dx_c = dense.backward(G)
 dW_c, db_c = dense.grads
-compare("companion dW - step-by-step dW", dW_c, dW, 1e-12)
-compare("companion db - step-by-step db", db_c, db, 1e-12)
-compare("companion dx - step-by-step dx", dx_c, dx, 1e-12)
+report_gap("companion dW - step-by-step dW", dW_c, dW, 1e-12)
+report_gap("companion db - step-by-step db", db_c, db, 1e-12)
+report_gap("companion dx - step-by-step dx", dx_c, dx, 1e-12)
 
 # %% [markdown]
 # The same numbers as our four lines. `gradcheck.check_layer_gradients(layer, x)` runs the whole
@@ -313,13 +373,14 @@ with tf.GradientTape() as tape:
     tape.watch(x_tf)  # x is a constant, not a weight: ask the tape to follow it too
     loss_tf = tf.reduce_sum(keras_dense(x_tf) * G)
 dW_tf, db_tf, dx_tf = tape.gradient(loss_tf, [keras_dense.kernel, keras_dense.bias, x_tf])
-compare("companion dW - tf dW", dW_c, dW_tf, 1e-12)
-compare("companion db - tf db", db_c, db_tf, 1e-12)
-compare("companion dx - tf dx", dx_c, dx_tf, 1e-12)
+report_gap("companion dW - tf dW", dW_c, dW_tf, 1e-12)
+report_gap("companion db - tf db", db_c, db_tf, 1e-12)
+report_gap("companion dx - tf dx", dx_c, dx_tf, 1e-12)
 
 # %% [markdown]
-# Agreement to float64 rounding (the differences are around 1e-16; TensorFlow adds the products
-# in a different order than NumPy, so they are not exactly zero).
+# Agreement to float64 rounding: the differences are of order 1e-16, far below the printed
+# 1e-12 (TensorFlow adds the products in a different order than NumPy, so they are not
+# always exactly zero).
 #
 # ## 7. Backpropagation through two layers
 #
@@ -357,7 +418,7 @@ with tf.GradientTape() as tape:
 twin_grads = tape.gradient(twin_loss, twin.trainable_variables)
 names = ["hidden kernel", "hidden bias", "out kernel", "out bias"]
 for name, ours, theirs in zip(names, hidden.grads + out.grads, twin_grads):
-    compare(f"{name}: companion - tf", ours, theirs, 1e-12)
+    report_gap(f"{name}: companion - tf", ours, theirs, 1e-12)
 
 # %% [markdown]
 # Every weight's gradient matches, the first layer's included: its gradient went through the
@@ -391,16 +452,14 @@ with tf.GradientTape() as tape:
     keras_cce = keras.losses.CategoricalCrossentropy(from_logits=True, dtype="float64")
     loss_tf = keras_cce(y_onehot, z_tf)
 by_tf = tape.gradient(loss_tf, z_tf)
-compare("chain rule - (p - y)/N", by_chain, by_formula, 1e-12)
-compare("companion from_logits - (p - y)/N", by_logits, by_formula, 1e-12)
-compare("tf from_logits - (p - y)/N", by_tf, by_formula, 1e-12)
+report_gap("chain rule - (p - y)/N", by_chain, by_formula, 1e-12)
+report_gap("companion from_logits - (p - y)/N", by_logits, by_formula, 1e-12)
+report_gap("tf from_logits - (p - y)/N", by_tf, by_formula, 1e-12)
 
 # %% [markdown]
 # All four agree. The short form is not only faster; it also survives where the long way
 # breaks down. Take a network that is **confidently wrong**: logits `[1000, 0, −1000]`, true
-# class 1. In float64, `exp(−1000)` is exactly 0, so `p = [1, 0, 0]`; the loss clips
-# probabilities to `[1e-7, 1 − 1e-7]` before the logarithm, and the gradient of a clip is zero
-# outside that range.
+# class 1. In float64, `exp(−1000)` is exactly 0, so `p = [1, 0, 0]`.
 
 # %%
 z_bad = np.array([[1000.0, 0.0, -1000.0]])  # very sure of class 0 ...
@@ -416,18 +475,31 @@ print("gradient from the logits:  ", cce_logits.backward(y_bad, z_bad))
 
 # %% [markdown]
 # Through the probabilities, the worst mistake produces a **zero** gradient: the network would
-# never learn from it. From the logits, the gradient is `p − y = [1, −1, 0]`: push class 0 down,
-# class 1 up. This is why Keras recommends `from_logits=True` (a linear last layer and
+# never learn from it. Two things zero it, each on its own. The loss clips the probabilities
+# to `[1e-7, 1 − 1e-7]` before the logarithm, and a clip passes back no gradient outside that
+# range. And even an unclipped gradient `∂L/∂p` would be stopped by the softmax itself: its
+# Jacobian is `diag(p) − p pᵀ`, which is exactly zero at `p = [1, 0, 0]`. A saturated
+# softmax passes back nothing, whatever arrives from above:
+
+# %%
+upstream = np.array([[5.0, -7.0, 3.0]])  # any gradient with respect to p
+print("softmax backward at p = [1, 0, 0]:", activations.softmax.backward(z_bad, upstream))
+
+# %% [markdown]
+# From the logits, the combined gradient `p − y` never goes through the softmax's Jacobian:
+# it is `[1, −1, 0]`, push class 0 down, class 1 up. This is why Keras recommends
+# `from_logits=True` (a linear last layer and
 # `CategoricalCrossentropy(from_logits=True)`), and why, when a model does end in a softmax,
 # Keras's TensorFlow backend quietly scores the loss from the logits underneath it.
 #
 # ## Exercises
 #
-# ### Exercise 1 — the backward pass of a tanh dense layer
+# ### Exercise 1 — the backward pass of a sigmoid dense layer
 #
-# Write `dense_backward(x, kernel, bias, grad_output)` for the layer `y = tanh(x @ kernel +
-# bias)`. Return the tuple `(d_kernel, d_bias, d_x)`. The check tries several shapes, so a
-# transpose in the wrong place will show.
+# Section 2 derived the backward pass of a **tanh** layer. Write `dense_backward(x, kernel,
+# bias, grad_output)` for the layer `y = sigmoid(x @ kernel + bias)`: work out the sigmoid's
+# derivative yourself (write it in terms of `y`). Return the tuple `(d_kernel, d_bias, d_x)`.
+# The check tries several shapes, so a transpose in the wrong place will show.
 
 
 # %% tags=["exercise", "q1"]
@@ -518,26 +590,32 @@ ex.q3.check(mlp_backward)
 # ex.q3.solution()
 
 # %% [markdown]
-# ### Exercise 4 — the softmax + cross-entropy gradient
+# ### Exercise 4 — derive a gradient: sigmoid + binary cross-entropy
 #
-# Write `softmax_crossentropy_grad(logits, y_true)`: the gradient of the mean categorical
-# cross-entropy of `softmax(logits)` with respect to the logits, for one-hot `y_true` of the
-# same shape `(N, classes)`. It must work for logits of ±1000 too (compute the softmax stably).
+# A yes/no classifier ends in one logit `z` per sample, `p = sigmoid(z)`, and its loss is the
+# mean binary cross-entropy `L = −(1/N) Σₙ [yₙ log pₙ + (1 − yₙ) log(1 − pₙ)]` with labels
+# `y` of 0 or 1. Section 8 derived the softmax case; derive this one on paper (chain rule,
+# and your sigmoid derivative from exercise 1), then write
+# `sigmoid_crossentropy_grad(logits, y_true)`: `∂L/∂logits` for 1-D arrays `logits` and
+# `y_true` of length `N`. It must work for logits of ±1000 too.
 
 
 # %% tags=["exercise", "q4"]
-def softmax_crossentropy_grad(logits, y_true):
+def sigmoid_crossentropy_grad(logits, y_true):
     return ...  # your code here
 
 
 # %%
-ex.q4.check(softmax_crossentropy_grad)
+ex.q4.check(sigmoid_crossentropy_grad)
 # ex.q4.hint()
 # ex.q4.solution()
 
 # %% [markdown]
 # ## Key points
 #
+# - Backpropagation walks the computational graph backwards, each node multiplying the
+#   incoming gradient by its local derivative (add: passes it on; multiply: times the other
+#   input).
 # - A dense layer's backward pass is four lines: `δ = grad_out ⊙ f'(z)`, `dW = xᵀ·δ`,
 #   `db = Σₙ δ`, `dx = δ·Wᵀ`. Each gradient has its variable's shape, and the shapes tell you
 #   where the transposes go.
@@ -547,5 +625,6 @@ ex.q4.check(softmax_crossentropy_grad)
 #   in between a closer look (kinks excuse up to ~1e-4). Check in **float64**: in float32,
 #   rounding alone makes a correct gradient look suspicious or wrong.
 # - The companion's `Dense.backward` and `tf.GradientTape` agree to float64 rounding (~1e-16).
-# - Softmax + cross-entropy combine to `(p − y) / N`. Computing it from the logits
-#   (`from_logits=True`) is simpler and stays correct where probabilities underflow.
+# - Softmax + cross-entropy (and sigmoid + binary cross-entropy) combine to `(p − y) / N`.
+#   Computing it from the logits (`from_logits=True`) is simpler and stays correct where
+#   probabilities underflow and a saturated softmax would pass back nothing.

@@ -10,11 +10,12 @@
 #
 # **Objectives** — after this notebook you will be able to:
 #
-# - tell a layer from a model with `isinstance`, and explain why every model is also a layer;
+# - tell a layer from a model with `isinstance`, and explain why a model can be nested like a
+#   layer;
 # - build the same network as a `Sequential`, a Functional and a subclassed model, and show that
 #   they compute the same thing from the same weights;
 # - build Functional graphs with two inputs, two outputs, a shared layer and a skip connection,
-#   and predict their parameter counts;
+#   draw them, and predict their parameter counts;
 # - write Keras 3 style models (`keras.Input`, explicit layer names) whose summaries are
 #   reproducible;
 # - copy a Keras model into the companion with `from_keras` and compare the predictions.
@@ -40,41 +41,26 @@ from companion.utils import setup_notebook
 setup_notebook()
 
 # %%
-import json
-import re
 import warnings
 
 import keras
 import numpy as np
 
 from companion import models, plots
+from companion.compare import max_abs_diff, report_bound, report_gap
 from companion.exercises import nb04 as ex
 
-
-def max_diff(a, b):
-    """Largest absolute difference between two arrays (NumPy arrays or Keras tensors)."""
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-
-
-def compare(label, a, b, bound):
-    """Print whether two results agree within ``bound``.
-
-    The bound is printed rather than the exact difference: the last bits of a float32 sum
-    depend on the CPU's vector instructions, so the exact value changes between machines.
-    """
-    print(f"max |{label}| < {bound:.0e}: {max_diff(a, b) < bound}")
-
-
 # %% [markdown]
-# ## 1. A layer is not a model, but every model is a layer
+# ## 1. Layers and models, and models nested like layers
 #
 # A **layer** is a function with weights: it turns input tensors into output tensors
-# (`Dense`, `Dropout`, `Add`, ...). A **model** is a layer with the machinery to train and use
-# it: `compile`, `fit`, `evaluate`, `predict`, `save`.
+# (`Dense`, `Dropout`, `Add`, ...). A **model** is a network of layers with the machinery to
+# train and use it: `compile`, `fit`, `evaluate`, `predict`, `save`.
 #
 # Tutorials sometimes say "add a Sequential layer", as if `keras.Sequential` were one more kind
-# of layer to put in a network. It is not: `Sequential` is a **model**. Python can tell us
-# directly.
+# of layer to put in a network. `Sequential` is a **model**, which Keras also lets you nest
+# inside another model like a layer: in Keras's class tree, `keras.Model` is a subclass of
+# `keras.layers.Layer`. Python can tell us both facts.
 
 # %%
 dense = keras.layers.Dense(3, name="dense_demo")
@@ -86,9 +72,10 @@ for label, obj in [("Dense", dense), ("Sequential", seq)]:
     )
 
 # %% [markdown]
-# `Dense` is a layer and nothing more: it has no `fit`. `Sequential` is a `Model`, and because
-# `keras.Model` is itself a subclass of `keras.layers.Layer`, it is *also* a layer. That is
-# useful: a whole model can be used as one block of a bigger model, and its weights come along.
+# `Dense` is a layer and nothing more: it has no `fit`. `Sequential` is a `Model`, with `fit`;
+# the `True` in its "a Layer?" column is the nesting: because `keras.Model` subclasses
+# `keras.layers.Layer`, a whole model can be used as one block of a bigger model, and its
+# weights come along.
 
 # %%
 block = keras.Sequential(
@@ -216,8 +203,8 @@ mlp_fun.set_weights(weights)
 mlp_sub.set_weights(weights)
 x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
 p_seq, p_fun, p_sub = (np.asarray(m(x)) for m in (mlp_seq, mlp_fun, mlp_sub))
-print(f"max |sequential - functional| = {max_diff(p_seq, p_fun):.0e}")
-print(f"max |sequential - subclassed| = {max_diff(p_seq, p_sub):.0e}")
+print(f"max |sequential - functional| = {max_abs_diff(p_seq, p_fun):.0e}")
+print(f"max |sequential - subclassed| = {max_abs_diff(p_seq, p_sub):.0e}")
 print("first sample's probabilities:", p_seq[0].round(4))
 
 # %% [markdown]
@@ -258,6 +245,19 @@ mlp_seq.summary(line_length=80, print_fn=print)
 # One row per layer: its name and class, its output shape (`None` is the batch axis) and its
 # parameter count. The total, 67 parameters, takes 268 bytes: 67 float32 numbers of 4 bytes
 # each. The `Input` does not appear as a row in a Sequential summary; it only fixes the shape.
+#
+# `plots.model_graph(model)` draws a model's graph. Where the Graphviz program and the `pydot`
+# package are installed (Colab has both) it shows `keras.utils.plot_model(model,
+# show_shapes=True)`, Keras's own drawing with every layer's input and output shape;
+# elsewhere it draws the graph itself from the model's config (section 5 shows how). For a
+# Sequential model the graph is a straight chain:
+
+# %%
+plots.model_graph(mlp_seq, "mlp_sequential: a chain")
+
+# %% [markdown]
+# *Figure:* the model as a column of boxes joined by downward arrows, from the input through
+# the Dense layer hidden to the Dense layer probs; every layer reads exactly the one above it.
 #
 # ## 5. What Sequential cannot express
 #
@@ -305,9 +305,41 @@ print("output shapes:", [tuple(t.shape) for t in two_outputs.outputs])
 print("parameters:", two_outputs.count_params(), "=", 21 * 16, "+", 17 * 10, "+", 17)
 
 # %% [markdown]
-# A model with two outputs returns a list of two arrays, and `compile` can take one loss per
-# output, e.g. `loss={"label": "sparse_categorical_crossentropy", "faulty":
-# "binary_crossentropy"}`; the training loss is their (optionally weighted) sum.
+# A model with two outputs returns a list of two arrays. Its graph splits after the trunk:
+
+# %%
+plots.model_graph(two_outputs, "two_outputs: one trunk, two heads")
+
+# %% [markdown]
+# *Figure:* the input measurements feeds the Dense layer trunk, and the trunk feeds two boxes
+# side by side, the heads label and faulty, each an output of the model.
+#
+# To train it, `compile` takes one loss per output, by the outputs' names; the training loss is
+# their sum (or a weighted sum, with `loss_weights`). Let us train it once, one epoch on 256
+# random samples, to see what `fit` reports:
+
+# %%
+keras.utils.set_random_seed(0)
+two_outputs.compile(
+    optimizer="adam",
+    loss={"label": "sparse_categorical_crossentropy", "faulty": "binary_crossentropy"},
+)
+rng = np.random.default_rng(0)
+x_sensors = rng.normal(size=(256, 20)).astype("float32")
+targets = {"label": rng.integers(0, 10, 256), "faulty": rng.integers(0, 2, (256, 1))}
+history = two_outputs.fit(x_sensors, targets, epochs=1, batch_size=64, verbose=0).history
+print("history keys:", sorted(history))
+total, parts = history["loss"][0], history["label_loss"][0] + history["faulty_loss"][0]
+report_bound("|loss - (label_loss + faulty_loss)|", abs(total - parts), 1e-4)
+label_loss = history["label_loss"][0]
+print(f"label_loss after one epoch: between {int(label_loss)} and {int(label_loss) + 1}")
+
+# %% [markdown]
+# `fit` reports one loss per output (named after the output layer) and their sum, `loss`; a
+# separate target array goes with each output, by name. The labels here are random, so the
+# label head stays near `ln 10 ≈ 2.3`, the cross-entropy of a uniform guess over 10 classes.
+# (The sum is exact up to float32 rounding, of order 1e-7: `fit` averages each loss over the
+# batches, and the average of sums is the sum of averages.)
 #
 # ### A shared layer
 #
@@ -352,66 +384,30 @@ residual.summary(line_length=100, print_fn=print)
 #
 # ### Drawing the graph
 #
-# `keras.utils.plot_model(model, show_shapes=True)` draws a model as a diagram. It needs the
-# Python package `pydot` and the Graphviz program `dot`; Colab has both, so there you can run
-# `keras.utils.plot_model(residual, show_shapes=True)` as it is. Locally, install them with
-# `pip install pydot` and your system's `graphviz` package (`apt install graphviz`,
-# `brew install graphviz` or `conda install graphviz`).
-#
-# This notebook draws the graph itself, so that it runs the same everywhere. The graph is in
-# the model's config, the description Keras saves to disk: each layer lists the layers whose
-# outputs it was called on (`keras_history`).
-
+# Where does a drawing of the graph come from? From the model's config, the description Keras
+# saves to disk: each layer lists the layers whose outputs it was called on. `plots.graph_edges`
+# reads those pairs:
 
 # %%
-def graph_edges(model):
-    """(source, target) pairs of layer names, read from ``model.get_config()``."""
-    edges = []
-    for layer in model.get_config()["layers"]:
-        sources = re.findall(r'"keras_history": \["([^"]+)"', json.dumps(layer["inbound_nodes"]))
-        edges += [(source, layer["name"]) for source in sources]
-    return edges
-
-
-for source, target in graph_edges(residual):
+for source, target in plots.graph_edges(residual):
     print(f"{source:>13} -> {target}")
 
-
 # %% [markdown]
-# The same edges, drawn: each layer sits one row below the deepest layer that feeds it.
-
+# `add_skip` is fed twice, by `x` and by `block_dense_2`. Drawn:
 
 # %%
-def draw_graph(model, title):
-    edges, names = graph_edges(model), [layer.name for layer in model.layers]
-    depth = dict.fromkeys(names, 0)
-    for _ in names:  # longest path from an input; enough passes for any graph this size
-        for source, target in edges:
-            depth[target] = max(depth[target], depth[source] + 1)
-    rows = {}
-    for n in names:
-        rows.setdefault(depth[n], []).append(n)
-    fig, ax = plots.new_figure(figsize=(4.5, 0.6 * len(rows) + 0.5))
-    box = {"boxstyle": "round", "fc": "#E8F1F8", "ec": plots.PALETTE[0]}
-    label = {n: f"{n} ({type(model.get_layer(n)).__name__})" for n in names}
-    text = {n: ax.text(i - (len(r) - 1) / 2, -d, label[n], ha="center", va="center", bbox=box)
-            for d, r in rows.items() for i, n in enumerate(r)}  # fmt: skip
-    for source, target in edges:
-        skip = depth[target] - depth[source] > 1  # drawn as an orange arc on the right
-        ends = ((1, 0.5), (1, 0.5)) if skip else ((0.5, 1), (0.5, 0))
-        ax.annotate("", ends[0], xycoords=text[target], xytext=ends[1], textcoords=text[source],
-                    arrowprops={"arrowstyle": "->", "color": plots.PALETTE[1] if skip else "k",
-                                "connectionstyle": f"arc3,rad={-0.6 if skip else 0}"})  # fmt: skip
-    ax.set(xlim=(-1.5, 1.5), ylim=(-len(rows) + 0.5, 0.5), title=title)
-    ax.axis("off")
-    return fig
-
-
-draw_graph(residual, "residual_block: the skip goes from x to add_skip")
+plots.model_graph(residual, "residual_block: the skip goes from x to add_skip")
 
 # %% [markdown]
-# The orange arc from `x` to `add_skip` is the connection a `Sequential` model cannot
-# make.
+# *Figure:* the layers of residual_block from the input x down through block_dense_1,
+# block_dense_2, add_skip, block_relu and output, with a second arrow going from x straight to
+# add_skip, around the two dense layers.
+#
+# The arrow from `x` to `add_skip` that bypasses the two dense layers is the connection a
+# `Sequential` model cannot make. (`keras.utils.plot_model` needs the Python package `pydot`
+# and the Graphviz program `dot`: `pip install pydot` and your system's `graphviz` package,
+# e.g. `apt install graphviz`, `brew install graphviz` or `conda install graphviz`. Without
+# them, `plots.model_graph` draws the skip as a dashed orange arc.)
 #
 # ## 6. From Keras to the companion: `from_keras`
 #
@@ -441,13 +437,14 @@ twin.summary()
 x_many = np.random.default_rng(2).normal(size=(200, 4)).astype("float32")
 p_keras = keras_mlp.predict(x_many, verbose=0)
 p_twin = twin.predict(x_many)
-print("same parameter count:", twin.count_params() == keras_mlp.count_params())
-compare("companion - keras", p_twin, p_keras, 1e-6)
+print("parameters:", twin.count_params(), "companion,", keras_mlp.count_params(), "Keras")
+report_gap("companion - keras", p_twin, p_keras, 1e-5)
 
 # %% [markdown]
-# Both compute in float32, so they agree to float32 rounding (about 1e-7 here, below the
-# printed bound), not bit for bit: NumPy and TensorFlow add up the matrix products in different
-# orders.
+# Both compute in float32, so they agree to float32 rounding, not necessarily bit for bit:
+# NumPy and TensorFlow may add up the matrix products in different orders. The probabilities
+# are below 1, so that rounding is of order 1e-7 (float32 keeps about 7 significant digits),
+# well below the printed bound; a wrong weight or activation would be off by 0.01 or more.
 #
 # `from_keras` also accepts a Functional model that is a single chain (like `mlp_fun`). A graph
 # with a branch or a skip has no companion `Sequential` equivalent, and `from_keras` says so:
@@ -547,15 +544,16 @@ ex.q4.check(build_two_head_model)
 # ## Key points
 #
 # - A layer maps tensors to tensors; a model adds `compile`/`fit`/`predict`. `keras.Sequential`
-#   is a **model**, not a layer type, and every model is also a layer, so models nest.
+#   is a **model**, not a layer type; Keras lets a model be nested in another like a layer.
 # - Start models with `keras.Input(shape)`: `input_shape=` on a layer is the Keras 2 style and
 #   warns in Keras 3.
 # - Sequential, Functional and subclassed versions of the same network have the same parameters
 #   and, with the same weights, the same outputs: the style only changes how the graph is
 #   described.
 # - Several inputs, several outputs, shared layers and skip connections need the Functional
-#   API (or subclassing). A shared layer's parameters count once; an `Add` or `Concatenate` has
-#   none.
+#   API (or subclassing); `plots.model_graph` (or `keras.utils.plot_model`) draws the graph. A
+#   model with several outputs trains on one loss per output, and `fit` reports each. A
+#   shared layer's parameters count once; an `Add` or `Concatenate` has none.
 # - Name your layers: automatic names come from a session-wide counter, so summaries and error
 #   messages change from run to run without them.
 # - `companion.models.from_keras` copies a single-chain Keras model into NumPy; its predictions
