@@ -354,3 +354,32 @@ def test_doctor_runs_inside_a_kernel():
     text = "".join(outputs)
     assert "in kernel: True" in text and "this notebook's kernel runs" in text, text
     assert "READY" in text
+
+
+# --- the Keras backend ---------------------------------------------------------------------------
+
+
+def _fake_keras(monkeypatch, backend, total):
+    ops = types.SimpleNamespace(
+        ones=lambda shape: shape,
+        sum=lambda x: x,
+        convert_to_numpy=lambda x: total,
+    )
+    fake = types.SimpleNamespace(ops=ops, backend=types.SimpleNamespace(backend=lambda: backend))
+    real = doctor.importlib.import_module
+    monkeypatch.setattr(
+        doctor.importlib, "import_module", lambda name: fake if name == "keras" else real(name)
+    )
+
+
+def test_another_backend_warns_and_names_it(monkeypatch):
+    _fake_keras(monkeypatch, "jax", 6.0)
+    check = doctor.check_keras_backend()
+    assert check.status == doctor.WARN and check.found.startswith("backend jax")
+    assert "TensorFlow will not install?" in check.fix
+
+
+def test_a_backend_that_computes_wrong_fails(monkeypatch):
+    _fake_keras(monkeypatch, "tensorflow", 5.0)
+    check = doctor.check_keras_backend()
+    assert check.status == doctor.FAIL and "gave 5.0" in check.found
