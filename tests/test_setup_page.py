@@ -28,6 +28,7 @@ DOCS = [
     "instructor-notes.md",
     "cheat-sheet.md",
     "workshop-logistics.md",
+    "glossary.md",
 ]
 
 
