@@ -388,8 +388,11 @@ def check_kernel() -> Check:
                 f"{KERNEL_INSTALL})",
             )
         return Check("kernel", OK, f"this notebook's kernel runs {here}")
+    if os.environ.get("JUPYTERHUB_USER"):
+        # A terminal of a JupyterHub or Binder server: one image, whose default kernel is this.
+        return Check("kernel", OK, f"{here}: a JupyterHub/Binder server's default kernel")
     if sys.prefix == sys.base_prefix and not os.environ.get("CONDA_PREFIX"):
-        # Binder, a hub image, a container: one Python, whose default kernel is this one.
+        # A container or a system Python: one Python, whose default kernel is this one.
         return Check("kernel", OK, f"{here}: JupyterLab's default kernel runs it")
     try:
         python = _course_kernel_python()

@@ -305,11 +305,24 @@ def test_terminal_check_wants_the_course_kernel_on_this_python(monkeypatch, regi
     monkeypatch.setattr(doctor, "_on_colab", lambda: False)
     monkeypatch.setattr(doctor, "_in_kernel", lambda: False)
     monkeypatch.setattr(doctor.sys, "prefix", "/course/.venv")  # a virtual environment
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     monkeypatch.setattr(doctor, "_course_kernel_python", lambda: registered)
     check = doctor.check_kernel()
     assert check.status == status and "ipykernel install --user --name dl-course" in check.fix
     monkeypatch.setattr(doctor, "_course_kernel_python", lambda: sys.executable)
     assert doctor.check_kernel().status == doctor.OK
+
+
+def test_hub_and_binder_terminals_need_no_named_kernel(monkeypatch):
+    monkeypatch.setattr(doctor, "_on_colab", lambda: False)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: False)
+    monkeypatch.setattr(doctor.sys, "prefix", "/srv/conda/envs/notebook")
+    monkeypatch.setattr(doctor, "_course_kernel_python", lambda: None)
+    monkeypatch.setenv("JUPYTERHUB_USER", "learner-01")
+    check = doctor.check_kernel()
+    assert check.status == doctor.OK and "JupyterHub/Binder" in check.found
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    assert doctor.check_kernel().status == doctor.WARN
 
 
 def test_registered_kernel_is_found(tmp_path):
