@@ -56,8 +56,12 @@ def test_resolution_is_for_the_target_not_this_machine(target, tmp_path):
 def test_all_targets_dry_run(capsys, tmp_path):
     assert kit.main(["--all", "--dry-run", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len([line for line in lines if " pip download " in line]) == 4 * 4
-    assert len([line for line in lines if " pip compile " in line]) == 4 * 4
+    downloads = [line for line in lines if " pip download " in line]
+    assert len(downloads) == 4 * 4 * 2  # platforms x Pythons x (first, latest patch)
+    assert len([line for line in lines if " pip compile " in line]) == 4 * 4 * 2
+    for python in kit.SUPPORTED_PYTHONS:
+        for patch in ("0", "99"):
+            assert sum(f"--python-version {python}.{patch} " in line for line in downloads) == 4
     assert not any(tmp_path.rglob("*.whl"))
 
 

@@ -8,15 +8,17 @@ folder::
       dense-activations.zip           the course (git archive of the chosen commit)
       keras/datasets/fashion-mnist/   the four Fashion-MNIST files (point KERAS_HOME at keras/)
       wheels/<platform>-py<X.Y>/      every wheel the learners' install needs, no index used
-      wheels/<platform>-py<X.Y>.txt   the exact versions in that folder
+      wheels/<platform>-py<X.Y>.txt   the exact versions in that folder (both patch ends)
 
 For each platform and Python version the learners' packages (pyproject's core, ``keras`` and
 ``lab`` extras: no test tools) are resolved *for that target* by ``uv pip compile
 --python-platform`` (pip evaluates environment markers such as ``sys_platform == "win32"``
 against the machine it runs on, so ``pip download --platform`` alone misses Windows-only
-dependencies), preferring the versions of ``requirements/lock.txt``; then ``pip download
---no-deps --only-binary=:all: --platform ... --python-version ...`` fetches exactly those
-wheels, plus the build backend (setuptools) that the editable install of the companion needs.
+dependencies), with the versions of ``requirements/lock.txt``, for the first and the latest
+patch release of the Python version (X.Y.0 and X.Y.99: the lock pins a few packages per patch
+range); then ``pip download --no-deps --only-binary=:all: --platform ... --python-version ...``
+fetches exactly those wheels, plus the build backend (setuptools) that the editable install of
+the companion needs.
 
 Usage::
 
@@ -152,26 +154,39 @@ def _run(command: list[str], dry_run: bool) -> int:
     return subprocess.run(command).returncode
 
 
+# A minor version's first and latest patch releases: the lock splits a few pins on the patch
+# (soupsieve 4.1.4 needs Python >= 3.11.5; 3.11.0-3.11.4 get 2.10), so the kit resolves and
+# downloads both, and pip picks, offline, the wheel the learner's own patch release accepts.
+PATCHES = ("0", "99")
+
+
 def build_wheelhouse(kit: Path, target: str, python: str, dry_run: bool = False) -> None:
     wheels = kit / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    pins = wheels / f"{target}-py{python}.txt"
-    if _run(resolve_command(target, python, pins), dry_run) != 0:
-        # The lock is made for the platforms the tests run on; a target it cannot serve (an
-        # Intel Mac: TensorFlow stopped at 2.16 there) gets pyproject's ranges instead.
-        print(
-            f"  the lock does not resolve for {target}, Python {python}: using pyproject's ranges"
-        )
-        if _run(resolve_command(target, python, pins, locked=False), dry_run) != 0:
-            raise SystemExit(f"no resolution for {target}, Python {python}")
-    if not dry_run:
-        # uv writes environment markers it could not decide for a platform family; the pins
-        # themselves are what pip downloads.
-        lines = [line.split(";")[0].strip() for line in pins.read_text().splitlines()]
-        pins.write_text("\n".join(line for line in lines if line and not line.startswith("#")))
     dest = wheels / f"{target}-py{python}"
-    if _run(download_command(target, python, pins, dest), dry_run) != 0:
-        raise SystemExit(f"pip download failed for {target}, Python {python}")
+    pinned: list[str] = []
+    for patch in PATCHES:
+        version = f"{python}.{patch}"
+        pins = wheels / f"{target}-py{version}.txt"
+        if _run(resolve_command(target, version, pins), dry_run) != 0:
+            # The lock is made for the platforms the tests run on; a target it cannot serve (an
+            # Intel Mac: TensorFlow stopped at 2.16 there) gets pyproject's ranges instead.
+            print(f"  the lock does not resolve for {target}, Python {version}: pyproject's ranges")
+            if _run(resolve_command(target, version, pins, locked=False), dry_run) != 0:
+                raise SystemExit(f"no resolution for {target}, Python {version}")
+        if not dry_run:
+            # uv writes environment markers it could not decide for a platform family; the
+            # pins themselves are what pip downloads.
+            lines = [line.split(";")[0].strip() for line in pins.read_text().splitlines()]
+            lines = [line for line in lines if line and not line.startswith("#")]
+            pins.write_text("\n".join(lines) + "\n")
+            pinned += lines
+        if _run(download_command(target, version, pins, dest), dry_run) != 0:
+            raise SystemExit(f"pip download failed for {target}, Python {version}")
+        if not dry_run:
+            pins.unlink()
+    if not dry_run:  # the record of what the folder holds
+        (wheels / f"{target}-py{python}.txt").write_text("\n".join(sorted(set(pinned))) + "\n")
 
 
 def copy_data(kit: Path) -> Path:
