@@ -322,7 +322,8 @@ KERNEL_INSTALL = (
     f'--display-name "{KERNEL_DISPLAY_NAME}"'
 )
 KERNEL_FIX = (
-    f"{KERNEL_INSTALL} with this environment's Python (or `make kernel`), then choose that "
+    f"{KERNEL_INSTALL} with this environment's Python (or `make kernel`, or "
+    "`python -m companion.course kernel`), then choose that "
     "kernel in JupyterLab (Kernel > Change Kernel)"
 )
 

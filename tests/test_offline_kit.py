@@ -49,6 +49,7 @@ def test_resolution_is_for_the_target_not_this_machine(target, tmp_path):
     assert _flag_values(command, "--python-platform") == [kit.PLATFORMS[target][0]]
     assert _flag_values(command, "--python-version") == ["3.10"]
     assert _flag_values(command, "--extra") == ["keras", "lab"]  # the learners' extras only
+    assert _flag_values(command, "--only-binary") == [":all:"]  # what pip download can fetch
     assert _flag_values(command, "-c") == [str(kit.LOCK)]
     assert "-c" not in kit.resolve_command(target, "3.10", tmp_path / "p.txt", locked=False)
 

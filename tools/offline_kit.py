@@ -24,7 +24,7 @@ Usage::
 
     python tools/offline_kit.py                       # this machine's platform and Python only
     python tools/offline_kit.py --platform linux-x86_64 --python 3.11 --python 3.12
-    python tools/offline_kit.py --all                 # 4 platforms x Pythons 3.10-3.13 (~10 GB)
+    python tools/offline_kit.py --all             # 4 platforms x Python 3.10-3.13 (~7.5 GB est.)
     python tools/offline_kit.py --dry-run --all       # print the commands, download nothing
 
 Wheels already in a target folder are not downloaded again (``pip download`` skips a file that
@@ -122,6 +122,9 @@ def resolve_command(target: str, python: str, output: Path, *, locked: bool = Tr
         "--extra", "keras", "--extra", "lab",
         "--python-platform", uv_platform,
         "--python-version", python,
+        # Wheels only, as pip download will fetch: uv would otherwise accept a version that
+        # has only a source archive for the target (argon2-cffi-bindings 26.2 on Intel Macs).
+        "--only-binary", ":all:",
         "--no-header", "--no-annotate", "--quiet",
         "-o", str(output),
     ]  # fmt: skip
