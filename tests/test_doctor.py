@@ -1,5 +1,6 @@
 """The pre-flight check: each failure is reported with its fix, and a ready machine says so."""
 
+import re
 import subprocess
 import sys
 import types
@@ -48,6 +49,17 @@ def test_missing_dataset_warns_with_the_offline_fix(monkeypatch):
     assert check.status == doctor.WARN
     assert "apt install dataset-fashion-mnist" in check.fix
     assert ".keras/datasets/fashion-mnist" in check.fix
+
+
+@pytest.mark.parametrize("in_kernel", [False, True])
+def test_found_dataset_names_the_place_and_the_folder_only_in_a_terminal(monkeypatch, in_kernel):
+    from companion import data
+
+    monkeypatch.setattr(data, "fashion_mnist_source", lambda *a, **k: data.SYSTEM_DATASET_DIR)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: in_kernel)
+    check = doctor.check_fashion_mnist()
+    assert check.status == doctor.OK and check.found.startswith("the system dataset folder")
+    assert (str(data.SYSTEM_DATASET_DIR) in check.found) != in_kernel
 
 
 def test_broken_dataset_lookup_fails_kindly(monkeypatch):
@@ -367,6 +379,8 @@ def test_doctor_runs_inside_a_kernel():
     text = "".join(outputs)
     assert "in kernel: True" in text and "this notebook's kernel runs" in text, text
     assert "READY" in text
+    # What notebook 00 would store: no folder of this machine (tools/build_notebooks.py refuses).
+    assert not re.search(r"/work/|/root/|/home/|/usr/|/tmp/|site-packages", text), text
 
 
 # --- the Keras backend ---------------------------------------------------------------------------
