@@ -14,12 +14,16 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
 	@echo "make test       lint + unit tests + notebooks under nbval + browser test"
 	@echo "make doctor     pre-flight check of this machine for a workshop"
+	@echo "make kernel     register the course's Jupyter kernel (\"Dense & activations (course)\")"
+	@echo "make offline-kit  wheels + course + data for a room without internet (KIT_ARGS=--all)"
+	@echo "make solutions  solved notebooks + HTML for handouts, in solutions/"
+	@echo "make slides     intro + key-points slides per notebook (Markdown/Marp), in slides/"
 	@echo "make format     format the code and the notebooks' code with ruff"
 	@echo "make notebooks  re-execute notebooks/py/*.py into the stored notebooks"
 	@echo "make benchmark  notebook run times and memory against the budgets"
@@ -64,6 +68,24 @@ notebooks: install
 
 doctor: install
 	$(BIN)/python -m companion.doctor
+
+# A named kernel for this environment: learners who open JupyterLab from elsewhere (Anaconda
+# Navigator, another environment) pick "Dense & activations (course)" in Kernel > Change Kernel.
+kernel: install
+	$(BIN)/python -m ipykernel install --user --name dl-course --display-name "Dense & activations (course)"
+
+# Handouts: every notebook run with its reference solutions, as .ipynb and HTML (tools/solutions.py).
+solutions: install
+	$(BIN)/python tools/solutions.py $(NB)
+
+# Intro and closing slides per notebook, from each notebook's header and key points.
+slides:
+	$(PYTHON) tools/slides.py $(NB)
+
+# The offline kit (tools/offline_kit.py): this machine's platform and Python by default;
+# `make offline-kit KIT_ARGS=--all` for Linux, macOS (arm64, x86_64) and Windows x Python 3.10-3.13.
+offline-kit: install
+	$(BIN)/python tools/offline_kit.py $(KIT_ARGS)
 
 benchmark: install
 	$(BIN)/python benchmarks/notebooks.py

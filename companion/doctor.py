@@ -4,6 +4,9 @@ Run it before the workshop (it takes a few seconds)::
 
     python -m companion.doctor        # or: make doctor
 
+and inside a notebook (``from companion import doctor; doctor.report()``), where it checks the
+kernel's Python, the one the notebooks really use.
+
 Each check prints OK, WARN or FAIL with what it found; every WARN and FAIL comes with the fix.
 The exit status is 0 when nothing failed, so an instructor can collect results with a script.
 """
@@ -102,12 +105,21 @@ def check_keras_backend() -> Check:
         )
     seconds = time.perf_counter() - start
     backend = keras.backend.backend()
-    if backend != "tensorflow" or value != 6.0:
+    if value != 6.0:
+        return Check(
+            "Keras runs",
+            FAIL,
+            f"backend {backend}: a sum of six ones gave {value}",
+            f"reinstall TensorFlow and Keras: {INSTALL_HINT}",
+        )
+    if backend != "tensorflow":
         return Check(
             "Keras runs",
             WARN,
-            f"backend {backend}, 1+1+… = {value}",
-            "the notebooks compare with the TensorFlow backend: set KERAS_BACKEND=tensorflow",
+            f"backend {backend} (KERAS_BACKEND), first use took {seconds:.1f} s",
+            "the stored outputs were made with TensorFlow, so some printed digits will differ; "
+            "if TensorFlow installs on this machine, unset KERAS_BACKEND (or set it to "
+            "tensorflow); if not, see the README's 'TensorFlow will not install?'",
         )
     return Check("Keras runs", OK, f"backend {backend}, first use took {seconds:.1f} s")
 
@@ -126,7 +138,13 @@ def check_fashion_mnist() -> Check:
             "not on this machine; the notebooks will download it (needs internet)",
             _DATA_FIX,
         )
-    return Check("Fashion-MNIST", OK, f"found in {source}")
+    place = (
+        "the system dataset folder (dataset-fashion-mnist)"
+        if str(source) == str(data.SYSTEM_DATASET_DIR)
+        else "the Keras cache"
+    )
+    # In a notebook, no folder names: a stored output must not carry a machine's paths.
+    return Check("Fashion-MNIST", OK, place if _in_kernel() else f"{place}: {source}")
 
 
 _DATA_FIX = (
@@ -200,24 +218,96 @@ def check_widgets() -> Check:
     return Check("widgets render", WARN, f"{found}: {problem}", fix)
 
 
-def _available_memory_gb() -> float | None:
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 1024**2
-    except OSError:
-        pass
-    try:  # macOS and others: total physical memory is the best cheap figure
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    except (ValueError, OSError, AttributeError):
-        return None
+def _psutil_available() -> tuple[float | None, str]:
+    import psutil  # Jupyter's kernels depend on it (through IPython); Colab has it
+
+    return psutil.virtual_memory().available / 1024**3, ""
+
+
+def _linux_available() -> tuple[float | None, str]:
+    with open("/proc/meminfo") as handle:
+        for line in handle:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024**2, ""
+    return None, "/proc/meminfo has no MemAvailable line (Linux older than 3.14)"
+
+
+def _macos_available() -> tuple[float | None, str]:
+    """Free + inactive + speculative pages, as Activity Monitor's "available" (and psutil)."""
+    import subprocess
+
+    text = subprocess.run(["vm_stat"], capture_output=True, text=True, timeout=10).stdout
+    page = re.search(r"page size of (\d+) bytes", text)
+    counts = dict(re.findall(r"^Pages (free|inactive|speculative):\s+(\d+)\.", text, re.M))
+    if page is None or "free" not in counts:
+        return None, "vm_stat gave no page counts"
+    pages = sum(int(count) for count in counts.values())
+    return pages * int(page.group(1)) / 1024**3, ""
+
+
+def _windows_available() -> tuple[float | None, str]:
+    import ctypes
+    from ctypes import wintypes
+
+    class MemoryStatusEx(ctypes.Structure):  # the MEMORYSTATUSEX of the Windows API
+        _fields_ = [
+            ("dwLength", wintypes.DWORD),
+            ("dwMemoryLoad", wintypes.DWORD),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatusEx()
+    status.dwLength = ctypes.sizeof(MemoryStatusEx)
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+        return None, "GlobalMemoryStatusEx failed"
+    return status.ullAvailPhys / 1024**3, ""
+
+
+def _available_memory_gb() -> tuple[float | None, str]:
+    """(available GB, "") or (None, why it is unknown): memory free for a new program.
+
+    psutil when it is installed (it is wherever Jupyter's kernel is); otherwise each system's
+    own figure: Linux's MemAvailable, macOS's free + inactive pages (total memory is not
+    what is available: a Mac with 8 GB and a busy browser has far less), Windows's
+    GlobalMemoryStatusEx.
+    """
+    system = platform.system()
+    readers = []
+    if importlib.util.find_spec("psutil") is not None:
+        readers.append(_psutil_available)
+    readers += {
+        "Linux": [_linux_available],
+        "Darwin": [_macos_available],
+        "Windows": [_windows_available],
+    }.get(system, [])
+    why = f"no way to measure it on {system or 'this system'} without psutil"
+    for reader in readers:
+        try:
+            gb, why = reader()
+        except Exception as exc:  # a reader that fails leaves the next one a chance
+            gb, why = None, f"{type(exc).__name__}: {exc}"[:120]
+        if gb is not None:
+            return gb, ""
+    return None, why
 
 
 def check_memory(available_gb: float | None = None) -> Check:
-    available_gb = _available_memory_gb() if available_gb is None else available_gb
+    why = ""
     if available_gb is None:
-        return Check("free memory", WARN, "unknown", "make sure about 2 GB of memory is free")
+        available_gb, why = _available_memory_gb()
+    if available_gb is None:
+        return Check(
+            "free memory",
+            WARN,
+            f"unknown ({why})",
+            "make sure about 2 GB of memory is free (your system's task manager shows it)",
+        )
     found = f"{available_gb:.1f} GB available"
     if available_gb < MIN_FREE_MEMORY_GB:
         return Check(
@@ -225,9 +315,128 @@ def check_memory(available_gb: float | None = None) -> Check:
             WARN,
             found,
             f"each notebook needs up to 1.5 GB: close other programs (browser tabs!) to free "
-            f"{MIN_FREE_MEMORY_GB:.0f} GB, or use Colab/Binder",
+            f"{MIN_FREE_MEMORY_GB:.0f} GB, shut down the kernels of notebooks you have finished "
+            "(Kernel > Shut Down Kernel), or use Colab/Binder",
         )
     return Check("free memory", OK, found)
+
+
+KERNEL_NAME = "dl-course"
+KERNEL_DISPLAY_NAME = "Dense & activations (course)"
+KERNEL_INSTALL = (
+    f"python -m ipykernel install --user --name {KERNEL_NAME} "
+    f'--display-name "{KERNEL_DISPLAY_NAME}"'
+)
+KERNEL_FIX = (
+    f"{KERNEL_INSTALL} with this environment's Python (or `make kernel`, or "
+    "`python -m companion.course kernel`), then choose that "
+    "kernel in JupyterLab (Kernel > Change Kernel)"
+)
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (a notebook cell), False in a terminal."""
+    shell = sys.modules.get("IPython")
+    get_ipython = getattr(shell, "get_ipython", None)
+    return get_ipython is not None and getattr(get_ipython(), "kernel", None) is not None
+
+
+def _environment() -> str:
+    """A short, path-free description of the running Python's environment."""
+    version = platform.python_version()
+    if sys.prefix != sys.base_prefix:
+        return f"Python {version} in the virtual environment '{os.path.basename(sys.prefix)}'"
+    if os.environ.get("CONDA_PREFIX"):
+        return f"Python {version} in the conda environment '{os.environ.get('CONDA_DEFAULT_ENV')}'"
+    return f"Python {version} (no virtual environment)"
+
+
+def _course_venv() -> str | None:
+    """The course folder's .venv (made by `make lab` or `python -m companion.course`), if any."""
+    venv = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv")
+    return venv if os.path.isdir(venv) else None
+
+
+def _same_python(a: str, b: str) -> bool:
+    # Not realpath: a venv's python is a symlink to the system's, and they are different kernels.
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _course_kernel_python() -> str | None:
+    """The Python that the registered course kernel starts, or None when there is none."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        return None
+    return spec.argv[0] if spec.argv else None
+
+
+def check_kernel() -> Check:
+    """The most common workshop problem: notebooks running in another Python than the course's.
+
+    Inside a notebook it checks that the kernel is the course's environment (when the course
+    folder has a `.venv`, the kernel must run it). In a terminal it checks that a kernel named
+    "Dense & activations (course)" is registered and starts this very Python, so that learners
+    who open JupyterLab from elsewhere (Anaconda Navigator, another environment) can pick it.
+    """
+    here = _environment()
+    venv = _course_venv()
+    if _on_colab():
+        return Check("kernel", OK, f"Colab's kernel, {here}")
+    if _in_kernel():
+        if venv is not None and not _same_python(sys.prefix, venv):
+            return Check(
+                "kernel",
+                WARN,
+                f"this notebook's kernel runs {here}, not the course's '.venv'",
+                f'Kernel > Change Kernel > "{KERNEL_DISPLAY_NAME}" (register it first: '
+                f"{KERNEL_INSTALL})",
+            )
+        return Check("kernel", OK, f"this notebook's kernel runs {here}")
+    if os.environ.get("JUPYTERHUB_USER"):
+        # A terminal of a JupyterHub or Binder server: one image, whose default kernel is this.
+        return Check("kernel", OK, f"{here}: a JupyterHub/Binder server's default kernel")
+    if sys.prefix == sys.base_prefix and not os.environ.get("CONDA_PREFIX"):
+        # A container or a system Python: one Python, whose default kernel is this one.
+        return Check("kernel", OK, f"{here}: JupyterLab's default kernel runs it")
+    try:
+        python = _course_kernel_python()
+    except ImportError:
+        return Check("kernel", FAIL, f"{here}; jupyter_client is missing", INSTALL_HINT)
+    if python is None:
+        return Check("kernel", WARN, f'no kernel "{KERNEL_DISPLAY_NAME}" is registered', KERNEL_FIX)
+    if not _same_python(python, sys.executable):
+        return Check(
+            "kernel",
+            WARN,
+            f'the kernel "{KERNEL_DISPLAY_NAME}" starts another Python than this one ({here})',
+            KERNEL_FIX,
+        )
+    return Check("kernel", OK, f'"{KERNEL_DISPLAY_NAME}" runs {here}')
+
+
+def check_plot_model() -> Check:
+    """keras.utils.plot_model (notebook 04) needs pydot and Graphviz's `dot` program."""
+    pydot = _installed("pydot")
+    dot = shutil.which("dot")
+    if pydot and dot:
+        return Check("plot_model", OK, f"pydot {pydot}, Graphviz's dot found")
+    missing = [name for name, found in (("pydot", pydot), ("Graphviz's dot", dot)) if not found]
+    system = platform.system()
+    graphviz = {
+        "Linux": "sudo apt install graphviz (Fedora: sudo dnf install graphviz)",
+        "Darwin": "brew install graphviz",
+        "Windows": "winget install graphviz, then open a new terminal",
+    }.get(system, "install Graphviz from graphviz.org")
+    fixes = (["pip install pydot"] if not pydot else []) + ([graphviz] if not dot else [])
+    return Check(
+        "plot_model",
+        WARN,
+        f"{' and '.join(missing)} missing: only notebook 04's optional diagram needs them",
+        "; ".join(fixes) + " (conda: conda install graphviz pydot)",
+    )
 
 
 def check_disk(path: str = ".") -> Check:
@@ -252,7 +461,8 @@ def run_checks(with_keras: bool = True) -> list[Check]:
     checks += [check_package(*requirement) for requirement in REQUIREMENTS]
     if with_keras and all(c.status == OK for c in checks if c.name in ("tensorflow", "keras")):
         checks.append(check_keras_backend())
-    checks += [check_fashion_mnist(), check_widgets(), check_memory(), check_disk(), check_cpus()]
+    checks += [check_kernel(), check_fashion_mnist(), check_widgets(), check_plot_model()]
+    checks += [check_memory(), check_disk(), check_cpus()]
     return checks
 
 
@@ -273,6 +483,20 @@ def format_report(checks: list[Check]) -> str:
     else:
         lines.append("READY: everything the course needs is here.")
     return "\n".join(lines)
+
+
+def report(with_keras: bool = True) -> bool:
+    """Run every check and print the report; True when nothing failed.
+
+    For a notebook cell (notebook 00): run inside the kernel, the checks see the kernel's own
+    Python and packages, which is what the notebooks use::
+
+        from companion import doctor
+        doctor.report()
+    """
+    checks = run_checks(with_keras=with_keras)
+    print(format_report(checks))
+    return not any(c.status == FAIL for c in checks)
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,6 @@
 """The pre-flight check: each failure is reported with its fix, and a ready machine says so."""
 
+import re
 import subprocess
 import sys
 import types
@@ -48,6 +49,17 @@ def test_missing_dataset_warns_with_the_offline_fix(monkeypatch):
     assert check.status == doctor.WARN
     assert "apt install dataset-fashion-mnist" in check.fix
     assert ".keras/datasets/fashion-mnist" in check.fix
+
+
+@pytest.mark.parametrize("in_kernel", [False, True])
+def test_found_dataset_names_the_place_and_the_folder_only_in_a_terminal(monkeypatch, in_kernel):
+    from companion import data
+
+    monkeypatch.setattr(data, "fashion_mnist_source", lambda *a, **k: data.SYSTEM_DATASET_DIR)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: in_kernel)
+    check = doctor.check_fashion_mnist()
+    assert check.status == doctor.OK and check.found.startswith("the system dataset folder")
+    assert (str(data.SYSTEM_DATASET_DIR) in check.found) != in_kernel
 
 
 def test_broken_dataset_lookup_fails_kindly(monkeypatch):
@@ -170,3 +182,231 @@ def test_report_lists_fixes_and_verdict():
 def test_version_parsing():
     assert doctor._version_tuple("2.21.0rc1") == (2, 21, 0)
     assert doctor._version_tuple("3.15.1") > doctor._version_tuple("3.3")
+
+
+# --- memory: what is available, on each system -------------------------------------------------
+
+VM_STAT = """\
+Mach Virtual Memory Statistics: (page size of 16384 bytes)
+Pages free:                               12000.
+Pages active:                            400000.
+Pages inactive:                          100000.
+Pages speculative:                         8000.
+Pages throttled:                              0.
+Pages wired down:                        150000.
+"""
+
+
+def _no_psutil(monkeypatch, system):
+    real = doctor.importlib.util.find_spec
+    monkeypatch.setattr(
+        doctor.importlib.util, "find_spec", lambda name: None if name == "psutil" else real(name)
+    )
+    monkeypatch.setattr(doctor.platform, "system", lambda: system)
+
+
+def test_macos_memory_is_free_plus_inactive_pages_not_the_total(monkeypatch):
+    _no_psutil(monkeypatch, "Darwin")
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=VM_STAT, stderr="")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    gb, why = doctor._available_memory_gb()
+    assert calls == [["vm_stat"]]
+    # (12000 free + 100000 inactive + 8000 speculative) pages of 16 KiB; active and wired
+    # pages (the 8.6 GB a total-memory figure would add) are not available.
+    assert gb == pytest.approx(120000 * 16384 / 1024**3) and why == ""
+    assert doctor.check_memory(gb).found == "1.8 GB available"
+
+
+def test_windows_memory_comes_from_global_memory_status(monkeypatch):
+    import ctypes
+
+    _no_psutil(monkeypatch, "Windows")
+
+    class Kernel32:
+        @staticmethod
+        def GlobalMemoryStatusEx(pointer):  # noqa: N802 -- the Windows API's name
+            status = pointer._obj
+            assert status.dwLength == ctypes.sizeof(status)  # as Windows requires
+            status.ullTotalPhys = 16 * 1024**3
+            status.ullAvailPhys = 5 * 1024**3
+            return 1
+
+    monkeypatch.setattr(ctypes, "windll", types.SimpleNamespace(kernel32=Kernel32), raising=False)
+    assert doctor._available_memory_gb() == (5.0, "")
+    assert doctor.check_memory().found == "5.0 GB available"
+
+
+def test_unknown_memory_says_why(monkeypatch):
+    _no_psutil(monkeypatch, "Plan9")
+    gb, why = doctor._available_memory_gb()
+    assert gb is None and "Plan9" in why and "psutil" in why
+    check = doctor.check_memory()
+    assert check.status == doctor.WARN and check.found.startswith("unknown (")
+
+
+def test_a_failing_reader_is_reported_not_raised(monkeypatch):
+    _no_psutil(monkeypatch, "Darwin")
+
+    def no_vm_stat(command, **kwargs):
+        raise FileNotFoundError("vm_stat")
+
+    monkeypatch.setattr(subprocess, "run", no_vm_stat)
+    gb, why = doctor._available_memory_gb()
+    assert gb is None and "FileNotFoundError" in why
+
+
+def test_psutil_and_linux_agree_here():
+    pytest.importorskip("psutil")
+    if doctor.platform.system() != "Linux":
+        pytest.skip("compares psutil with /proc/meminfo")
+    by_psutil, _ = doctor._psutil_available()
+    by_proc, _ = doctor._linux_available()
+    # Both read MemAvailable, a few milliseconds apart: other processes move it by megabytes.
+    assert abs(by_psutil - by_proc) < 0.25
+
+
+def test_low_memory_fix_names_finished_kernels():
+    assert "Shut Down Kernel" in doctor.check_memory(available_gb=1.0).fix
+
+
+# --- plot_model: pydot and Graphviz ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("system", "fix"),
+    [("Linux", "apt install graphviz"), ("Darwin", "brew install graphviz"), ("Windows", "winget")],
+)
+def test_missing_graphviz_warns_with_the_systems_fix(monkeypatch, system, fix):
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(doctor.platform, "system", lambda: system)
+    check = doctor.check_plot_model()
+    assert check.status == doctor.WARN and "Graphviz's dot" in check.found
+    assert fix in check.fix and "pip install pydot" not in check.fix
+
+
+def test_missing_pydot_warns(monkeypatch):
+    _fake_versions(monkeypatch, pydot=None)
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: "/usr/bin/dot")
+    check = doctor.check_plot_model()
+    assert check.status == doctor.WARN and check.fix.startswith("pip install pydot")
+
+
+# --- the kernel: the notebooks' Python -----------------------------------------------------------
+
+
+def test_kernel_of_another_environment_is_caught_inside_the_notebook(monkeypatch, tmp_path):
+    monkeypatch.setattr(doctor, "_on_colab", lambda: False)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: True)
+    monkeypatch.setattr(doctor, "_course_venv", lambda: str(tmp_path / ".venv"))
+    check = doctor.check_kernel()
+    assert check.status == doctor.WARN and "not the course's '.venv'" in check.found
+    assert "Change Kernel" in check.fix and doctor.KERNEL_DISPLAY_NAME in check.fix
+    monkeypatch.setattr(doctor, "_course_venv", lambda: sys.prefix)
+    assert doctor.check_kernel().status == doctor.OK
+
+
+@pytest.mark.parametrize(
+    ("registered", "status"), [(None, doctor.WARN), ("/elsewhere/bin/python", doctor.WARN)]
+)
+def test_terminal_check_wants_the_course_kernel_on_this_python(monkeypatch, registered, status):
+    monkeypatch.setattr(doctor, "_on_colab", lambda: False)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: False)
+    monkeypatch.setattr(doctor.sys, "prefix", "/course/.venv")  # a virtual environment
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setattr(doctor, "_course_kernel_python", lambda: registered)
+    check = doctor.check_kernel()
+    assert check.status == status and "ipykernel install --user --name dl-course" in check.fix
+    monkeypatch.setattr(doctor, "_course_kernel_python", lambda: sys.executable)
+    assert doctor.check_kernel().status == doctor.OK
+
+
+def test_hub_and_binder_terminals_need_no_named_kernel(monkeypatch):
+    monkeypatch.setattr(doctor, "_on_colab", lambda: False)
+    monkeypatch.setattr(doctor, "_in_kernel", lambda: False)
+    monkeypatch.setattr(doctor.sys, "prefix", "/srv/conda/envs/notebook")
+    monkeypatch.setattr(doctor, "_course_kernel_python", lambda: None)
+    monkeypatch.setenv("JUPYTERHUB_USER", "learner-01")
+    check = doctor.check_kernel()
+    assert check.status == doctor.OK and "JupyterHub/Binder" in check.found
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    assert doctor.check_kernel().status == doctor.WARN
+
+
+def test_registered_kernel_is_found(tmp_path):
+    """The command setup.md and `make kernel` give, run for real into a scratch Jupyter folder."""
+    import os
+
+    env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp_path), JUPYTER_PATH=str(tmp_path))
+    install = [sys.executable, "-m", "ipykernel", "install", "--user", "--name", "dl-course"]
+    install += ["--display-name", doctor.KERNEL_DISPLAY_NAME]
+    subprocess.run(install, env=env, check=True, capture_output=True, timeout=120)
+    code = "from companion import doctor; c = doctor.check_kernel(); print(c.status, c.found)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("not in a virtual environment: the default kernel is this Python")
+    assert result.stdout.startswith("OK"), result.stdout + result.stderr
+    assert doctor.KERNEL_DISPLAY_NAME in result.stdout
+
+
+def test_doctor_runs_inside_a_kernel():
+    """What notebook 00 calls: the doctor sees that it runs in a kernel, and reports."""
+    pytest.importorskip("jupyter_client")
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        outputs = []
+        code = (
+            "from companion import doctor\n"
+            "print('in kernel:', doctor._in_kernel())\n"
+            "ready = doctor.report(with_keras=False)"
+        )
+        client.execute_interactive(
+            code,
+            timeout=120,
+            output_hook=lambda msg: outputs.append(msg["content"].get("text", "")),
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = "".join(outputs)
+    assert "in kernel: True" in text and "this notebook's kernel runs" in text, text
+    assert "READY" in text
+    # What notebook 00 would store: no folder of this machine (tools/build_notebooks.py refuses).
+    assert not re.search(r"/work/|/root/|/home/|/usr/|/tmp/|site-packages", text), text
+
+
+# --- the Keras backend ---------------------------------------------------------------------------
+
+
+def _fake_keras(monkeypatch, backend, total):
+    ops = types.SimpleNamespace(
+        ones=lambda shape: shape,
+        sum=lambda x: x,
+        convert_to_numpy=lambda x: total,
+    )
+    fake = types.SimpleNamespace(ops=ops, backend=types.SimpleNamespace(backend=lambda: backend))
+    real = doctor.importlib.import_module
+    monkeypatch.setattr(
+        doctor.importlib, "import_module", lambda name: fake if name == "keras" else real(name)
+    )
+
+
+def test_another_backend_warns_and_names_it(monkeypatch):
+    _fake_keras(monkeypatch, "jax", 6.0)
+    check = doctor.check_keras_backend()
+    assert check.status == doctor.WARN and check.found.startswith("backend jax")
+    assert "TensorFlow will not install?" in check.fix
+
+
+def test_a_backend_that_computes_wrong_fails(monkeypatch):
+    _fake_keras(monkeypatch, "tensorflow", 5.0)
+    check = doctor.check_keras_backend()
+    assert check.status == doctor.FAIL and "gave 5.0" in check.found

@@ -1,4 +1,5 @@
-"""The environment files agree: pip (pyproject.toml), conda (environment.yml) and Binder."""
+"""The environment files agree: pip (pyproject.toml), conda (environment.yml for learners,
+environment-dev.yml for maintainers) and Binder."""
 
 import re
 from pathlib import Path
@@ -40,28 +41,45 @@ def _conda(path: Path) -> dict[str, str]:
     return found
 
 
-def _pyproject() -> dict[str, str]:
+LEARNER_EXTRAS = ("keras", "lab")  # what learners install: pip install -e ".[keras,lab]"
+CONDA_FILES = {"environment.yml": LEARNER_EXTRAS, "environment-dev.yml": None}  # None: every extra
+
+
+def _pyproject(extras=None) -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     found = dict(_split(r) for r in project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        found.update(_split(r) for r in extra)
+    for name, extra in project["optional-dependencies"].items():
+        if extras is None or name in extras:
+            found.update(_split(r) for r in extra)
     return found
 
 
-def test_environment_yml_matches_pyproject():
-    pip = _pyproject()
-    conda = {k: v for k, v in _conda(ROOT / "environment.yml").items() if k not in CONDA_ONLY}
+@pytest.mark.parametrize("filename", sorted(CONDA_FILES))
+def test_conda_environment_matches_pyproject(filename):
+    pip = _pyproject(CONDA_FILES[filename])
+    conda = {k: v for k, v in _conda(ROOT / filename).items() if k not in CONDA_ONLY}
     assert conda == pip, (
-        "environment.yml and pyproject.toml disagree: "
+        f"{filename} and pyproject.toml disagree: "
         f"only in conda {sorted(set(conda) - set(pip))}, "
         f"only in pip {sorted(set(pip) - set(conda))}, "
         f"different ranges {sorted(k for k in set(conda) & set(pip) if conda[k] != pip[k])}"
     )
 
 
-def test_python_range_matches_requires_python():
+def test_learners_environment_has_no_maintainer_tools():
+    learner = set(_conda(ROOT / "environment.yml"))
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    conda = _conda(ROOT / "environment.yml")
+    test_tools = {_split(r)[0] for r in project["optional-dependencies"]["test"]}
+    assert {"playwright", "ruff", "nbqa", "pytest"} <= test_tools
+    assert not learner & test_tools, f"test tools in environment.yml: {learner & test_tools}"
+    for name in ("environment.yml", "environment-dev.yml"):
+        assert "graphviz" in _conda(ROOT / name), f"{name}: plot_model needs Graphviz's dot"
+
+
+@pytest.mark.parametrize("filename", sorted(CONDA_FILES))
+def test_python_range_matches_requires_python(filename):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    conda = _conda(ROOT / filename)
     lower = project["requires-python"].removeprefix(">=")
     assert f">={lower}" in conda["python"].split(",")
 
@@ -136,12 +154,13 @@ def test_lock_satisfies_pyproject_for_every_supported_python(python):
         )
 
 
-def test_environment_yml_ranges_hold_for_the_reference_stack():
+@pytest.mark.parametrize("filename", sorted(CONDA_FILES))
+def test_conda_ranges_hold_for_the_reference_stack(filename):
     resolved = _resolved(_pins(LOCK), _binder_python())
-    for name, spec in _conda(ROOT / "environment.yml").items():
+    for name, spec in _conda(ROOT / filename).items():
         if name in CONDA_ONLY:
             continue
-        assert resolved[name] in SpecifierSet(spec), f"environment.yml {name}{spec} vs lock"
+        assert resolved[name] in SpecifierSet(spec), f"{filename} {name}{spec} vs lock"
 
 
 def test_binder_installs_the_locked_versions():

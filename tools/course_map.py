@@ -41,6 +41,24 @@ def minutes(source: Path) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def prerequisites(source: Path) -> tuple[set[str], set[str]]:
+    """(needed, helpful) notebook numbers from the source's "**Prerequisites**" paragraph.
+
+    A clause (split at "." and ";") that says "helps", "explains" or "draws on" names notebooks
+    that help; every other two-digit number in the paragraph is a notebook that must come first.
+    """
+    match = re.search(r"\*\*Prerequisites\*\*:(.*?)\n#\s*\n", source.read_text(), re.S)
+    if match is None:
+        raise SystemExit(f"{source.name}: no '**Prerequisites**:' paragraph in the header")
+    text = re.sub(r"\s*\n#\s*", " ", match.group(1))
+    needed, helpful = set(), set()
+    for clause in re.split(r"[.;]", text):
+        numbers = set(re.findall(r"\b(\d\d)\b", clause))
+        soft = re.search(r"\bhelps\b|\bexplains\b|\bdraws on\b", clause)
+        (helpful if soft else needed).update(numbers)
+    return needed, helpful - needed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Rewrite README.md's course map from the notebooks' header minutes and "
