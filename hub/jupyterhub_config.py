@@ -63,8 +63,8 @@
 #                       -e ".[keras,lab]" nbgitpuller          (the users' shared environment)
 #   memory / CPU:   sudo tljh-config set limits.memory 2G; sudo tljh-config set limits.cpu 1
 #   idle culling:   TLJH runs jupyterhub-idle-culler by default (services.cull.timeout)
-#   progress:       a folder writable by the group jupyterhub-users (chmod 1773: sticky, so a
-#                   learner cannot delete another's file), exported to the users' servers with
+#   progress:       a folder of the instructors' group, chmod 3773 (learners append, only the
+#                   group reads: see companion/progress.py), exported to the users' servers with
 #                   c.Spawner.environment in /opt/tljh/config/jupyterhub_config.d/progress.py
 #   then            sudo tljh-config reload
 # The nbgitpuller link is the same (HUB = the machine's address).
