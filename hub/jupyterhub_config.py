@@ -133,7 +133,7 @@ if os.environ.get("COURSE_HUB_SERVICE_TOKEN"):
     c.JupyterHub.load_roles = [
         {
             "name": "course-tools",
-            "scopes": ["admin:users", "admin:servers", "access:servers", "read:users"],
+            "scopes": ["admin:users", "admin:servers", "admin:server_state", "access:servers"],
             "services": ["course-tools"],
         }
     ]
