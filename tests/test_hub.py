@@ -30,23 +30,22 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM_ARGS, _free_port, chromium_path  # noqa: F401 -- a fixture
+from test_browser import CHROMIUM_ARGS, chromium_path  # noqa: F401 -- a fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "hub"))
+from launcher import PROXY, ClassHub, alive, descendants, request  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "hub" / "jupyterhub_config.py"
-PROXY = ROOT / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 NOTEBOOK = "notebooks/00_setup_and_tour.ipynb"
 LEARNERS = ("alice", "bob")
 EDIT = "# alice's own note: keep me"
@@ -75,108 +74,11 @@ def hub_tools():
         _missing("git is missing", "`sudo apt install git`")
 
 
-def _request(url, token=None, method="GET", data=None):
-    headers = {"Authorization": f"token {token}"} if token else {}
-    body = json.dumps(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=30) as response:
-        text = response.read().decode()
-        return json.loads(text) if text.strip() else None
-
-
 def _git(*args, cwd=None):
     env = {**os.environ, "GIT_AUTHOR_NAME": "course", "GIT_AUTHOR_EMAIL": "course@example.org",
            "GIT_COMMITTER_NAME": "course", "GIT_COMMITTER_EMAIL": "course@example.org"}  # fmt: skip
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
                           text=True).stdout  # fmt: skip
-
-
-class Hub:
-    """One hub process; ``start()`` again after ``stop()`` is a restart on the same state."""
-
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.state = tmp / "state"
-        self.progress = tmp / "progress"
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.password = secrets.token_urlsafe(12)
-        self.token = secrets.token_hex(16)
-        self.process = None
-        self.log = tmp / "hub.log"
-        self.env = {
-            **os.environ,
-            "COURSE_HUB_PORT": str(self.port),
-            "COURSE_HUB_PROXY_API_PORT": str(_free_port()),
-            "COURSE_HUB_API_PORT": str(_free_port()),
-            "COURSE_HUB_STATE": str(self.state),
-            "COURSE_HUB_PASSWORD": self.password,
-            "COURSE_HUB_SERVICE_TOKEN": self.token,
-            "COURSE_PROGRESS_DIR": str(self.progress),
-            # The servers import this checkout's companion even if .venv has another one.
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
-
-    def start(self):
-        with open(self.log, "a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)],
-                cwd=self.tmp, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the hub exited: {self.log.read_text()[-3000:]}")
-            try:
-                _request(f"{self.base}/hub/api/", self.token)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise TimeoutError(f"the hub did not answer: {self.log.read_text()[-3000:]}")
-
-    def api(self, path, method="GET", data=None):
-        return _request(f"{self.base}/hub/api{path}", self.token, method, data)
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def server_pids(self):
-        """{user: pid} of the running single-user servers, from the hub's database (its API)."""
-        pids = {}
-        for user in self.api("/users?state=active") or []:
-            state = self.api(f"/users/{user['name']}")["servers"][""].get("state") or {}
-            if state.get("pid"):
-                pids[user["name"]] = state["pid"]
-        return pids
-
-
-def _descendants(pid):
-    """Process ids under ``pid`` (from /proc: the learners' servers and their kernels)."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
@@ -192,19 +94,13 @@ def course_repo(tmp_path_factory, hub_tools):
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, hub_tools):
-    hub = Hub(tmp_path_factory.mktemp("hub"))
-    hub.start()
+    hub = ClassHub(tmp_path_factory.mktemp("hub")).start()
     try:
         yield hub
     finally:
-        servers = list(hub.server_pids().values()) if hub.process.poll() is None else []
-        hub.stop()
         # The config leaves learners' servers running when the hub stops (a restart keeps
         # them); the test's hub takes them down with it.
-        for pid in servers:
-            for child in [*_descendants(pid), pid]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child, 15)
+        hub.close()
 
 
 def _readme_link(hub_base, repo_url):
@@ -265,7 +161,7 @@ def _open_link_and_run_notebook(page, link):
 
 
 def _home(hub, user):
-    return hub.state / "users" / user / "dense-activations"
+    return hub.home(user) / "dense-activations"
 
 
 def test_two_learners_follow_the_link_run_notebook_00_and_a_second_pull_keeps_their_edit(
@@ -324,7 +220,7 @@ def test_two_learners_follow_the_link_run_notebook_00_and_a_second_pull_keeps_th
 def test_a_killed_kernel_leaves_the_other_learner_and_every_record(hub):
     servers = hub.server_pids()
     assert set(LEARNERS) <= set(servers), f"no running servers for {LEARNERS}: {servers}"
-    kernels = {u: [p for p in _descendants(servers[u])
+    kernels = {u: [p for p in descendants(servers[u])
                    if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
                for u in LEARNERS}  # fmt: skip
     assert all(kernels.values()), kernels
@@ -332,9 +228,9 @@ def test_a_killed_kernel_leaves_the_other_learner_and_every_record(hub):
     for pid in kernels["alice"]:
         os.kill(pid, 9)  # as the out-of-memory killer would
     time.sleep(2)
-    assert not any(_alive(p) for p in kernels["alice"])
-    assert all(_alive(p) for p in kernels["bob"]), "bob's kernel died with alice's"
-    assert _alive(servers["alice"]) and _alive(servers["bob"])  # the servers survive too
+    assert not any(alive(p) for p in kernels["alice"])
+    assert all(alive(p) for p in kernels["bob"]), "bob's kernel died with alice's"
+    assert alive(servers["alice"]) and alive(servers["bob"])  # the servers survive too
     after = {u: (hub.progress / f"{u}.jsonl").read_text() for u in LEARNERS}
     assert after == before
 
@@ -344,12 +240,12 @@ def test_a_hub_restart_keeps_notebooks_progress_and_servers(hub):
     notebooks = {u: (_home(hub, u) / NOTEBOOK).read_text() for u in LEARNERS}
     progress_files = {u: (hub.progress / f"{u}.jsonl").read_text() for u in LEARNERS}
     hub.stop()
-    assert all(_alive(pid) for pid in servers.values()), "stopping the hub killed a server"
+    assert all(alive(pid) for pid in servers.values()), "stopping the hub killed a server"
     hub.start()
     assert hub.server_pids() == servers  # the restarted hub knows them again
     for user in LEARNERS:
         assert (_home(hub, user) / NOTEBOOK).read_text() == notebooks[user]
         assert (hub.progress / f"{user}.jsonl").read_text() == progress_files[user]
         # ... and the learner's server answers through the new hub's proxy.
-        status = _request(f"{hub.base}/user/{user}/api/status", hub.token)
+        status = request(f"{hub.base}/user/{user}/api/status", hub.token)
         assert "kernels" in status
