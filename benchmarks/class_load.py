@@ -20,15 +20,17 @@ Usage (from the repository root, with `make hub-install` done)::
 
     .venv/bin/python benchmarks/class_load.py                     # N = 1 2 4 8; notebooks 00 05 08
     .venv/bin/python benchmarks/class_load.py -n 1 2 --notebooks 05
-    .venv/bin/python benchmarks/class_load.py --markdown          # also the guide's tables
+    .venv/bin/python benchmarks/class_load.py --report            # tables from stored rows
 
 Results go to benchmarks/results/class_load.json (one row per notebook and N, merged with
 earlier runs). The sizing the instructor guide prints comes from these rows:
 
-- memory: learners <= (G - hub - reserve) / peak PSS per learner;
+- memory: learners <= (G - reserve - hub) / (kernel PSS + one server), the hub's fixed part
+  and a server's share fitted to the measured overhead (a + b N);
 - CPU: N learners running a notebook at once need N x CPU-seconds of work on C cores, so the
-  last of them finishes after about max(T1, N x cpu / C) (T1: one learner's wall time). Within
-  a waiting target of 2 x T1: learners <= 2 x C x T1 / cpu.
+  last of them finishes after about max(T1, N x cpu / C) (T1: one learner's run time on a
+  quiet machine, from the README's course map). Within a waiting target of 2 x T1:
+  learners <= 2 x C x T1 / cpu.
 The measured rows check the formula (and show where it is optimistic: memory bandwidth, the
 server's own work).
 """
@@ -36,6 +38,7 @@ server's own work).
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -181,22 +184,52 @@ def run_round(notebook, n, workdir):
     }
 
 
+def _course_map_times():
+    """{"05": 41.0, ...}: one learner's run time on 2 cores from the README's course map
+    (benchmarks/notebooks.py, measured on a quiet machine)."""
+    times = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) >= 5 and re.fullmatch(r"\d\d", cols[0]) and re.fullmatch(r"[\d.]+", cols[4]):
+            times[cols[0]] = float(cols[4])
+    return times
+
+
+def _fit(points):
+    """Least-squares line y = a + b x through (x, y) points: (a, b)."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    b = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+    return my - b * mx, b
+
+
 def sizing(rows, cores, memory_gb):
-    """Learners per machine per notebook: (memory bound, CPU bound within 2 x T1, both)."""
+    """Learners per machine per notebook, and the figures behind it.
+
+    memory: (G - reserve - hub) / (kernel PSS + one server), with the hub's fixed part and a
+    server's share fitted to the measured overhead (a + b N), and the kernel's PSS at the
+    largest N measured (the libraries shared by more learners cost each less);
+    CPU: 2 x cores x T1 / CPU s, T1 one learner's run time on a quiet machine (the README's
+    course map; this benchmark's own T1 where the map has none) and CPU s per learner from
+    the largest N (what each learner's run costs when all run at once)."""
+    quiet = _course_map_times()
     out = {}
     for nb in sorted({r["notebook"] for r in rows}):
-        one = [r for r in rows if r["notebook"] == nb and r["learners"] == 1]
-        if not one:
-            continue
-        one = one[0]
-        t1, cpu = one["wall_s"][0], one["cpu_s"][0]
-        pss = max(max(r["peak_pss_mb"]) for r in rows if r["notebook"] == nb)
-        per_server = max(r["hub_overhead_mb"] / (r["learners"] + 2) for r in rows
-                         if r["notebook"] == nb)  # fmt: skip
-        mem = int((memory_gb - RESERVE_GB) * 1024 / (pss + per_server))
-        cpu_bound = int(2 * cores * t1 / cpu)
-        out[nb] = {"t1_s": t1, "cpu_s": cpu, "pss_mb": pss, "memory_bound": mem,
-                   "cpu_bound": cpu_bound, "learners": min(mem, cpu_bound)}  # fmt: skip
+        mine = sorted((r for r in rows if r["notebook"] == nb), key=lambda r: r["learners"])
+        big = mine[-1]
+        hub_fixed, per_server = _fit([(r["learners"], r["hub_overhead_mb"]) for r in mine])
+        if len(mine) == 1:  # one row: no fit; count the hub as one more server
+            hub_fixed, per_server = big["hub_overhead_mb"] / 2, big["hub_overhead_mb"] / 2
+        pss = _mean(big["peak_pss_mb"])
+        cpu = _mean(big["cpu_s"])
+        t1 = quiet.get(nb, mine[0]["wall_s"][0])
+        mem = int(((memory_gb - RESERVE_GB) * 1024 - hub_fixed) / (pss + per_server))
+        cpu_bound = max(1, int(2 * cores * t1 / cpu))
+        out[nb] = {"t1_s": t1, "cpu_s": cpu, "pss_mb": pss, "server_mb": per_server,
+                   "hub_mb": hub_fixed, "memory_bound": mem, "cpu_bound": cpu_bound,
+                   "learners": min(mem, cpu_bound), "from_n": big["learners"]}  # fmt: skip
     return out
 
 
@@ -204,7 +237,7 @@ def _mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def print_tables(rows, cores, memory_gb, markdown=False):
+def print_tables(rows, cores, memory_gb):
     print("\n| notebook | learners | wall s (mean / max) | CPU s per learner | peak PSS MB per "
           "learner (mean / max) | hub + servers MB |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|")
@@ -214,18 +247,19 @@ def print_tables(rows, cores, memory_gb, markdown=False):
               f" / {max(r['peak_pss_mb'])} | {r['hub_overhead_mb']} |")  # fmt: skip
     print(f"\nlearners per machine ({cores} cores, {memory_gb} GB; reserve {RESERVE_GB} GB; "
           "waiting target 2 x one learner's time):")  # fmt: skip
-    print("| notebook | T1 s | CPU s | PSS MB | by memory | by CPU (2 x T1) | learners |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| notebook | T1 s (quiet) | CPU s / learner | kernel PSS MB | server MB | hub MB | "
+          "by memory | by CPU (2 x T1) | learners |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for nb, s in sizing(rows, cores, memory_gb).items():
-        print(f"| {nb} | {s['t1_s']:.0f} | {s['cpu_s']:.0f} | {s['pss_mb']} | {s['memory_bound']}"
-              f" | {s['cpu_bound']} | {s['learners']} |")  # fmt: skip
+        print(f"| {nb} | {s['t1_s']:.0f} | {s['cpu_s']:.1f} | {s['pss_mb']:.0f} | "
+              f"{s['server_mb']:.0f} | {s['hub_mb']:.0f} | {s['memory_bound']} | "
+              f"{s['cpu_bound']} | {s['learners']} |")  # fmt: skip
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--learners", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--notebooks", nargs="+", default=["00", "05", "08"])
-    parser.add_argument("--markdown", action="store_true", help="(the tables are Markdown)")
     parser.add_argument("--report", action="store_true", help="only print the stored results")
     args = parser.parse_args(argv)
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
@@ -245,7 +279,7 @@ def main(argv=None):
                     RESULTS.write_text(json.dumps(rows, indent=1))
     cores = len(os.sched_getaffinity(0))
     memory_gb = round(psutil.virtual_memory().total / 2**30, 1)
-    print_tables(rows, cores, memory_gb, args.markdown)
+    print_tables(rows, cores, memory_gb)
     return 1 if any(r["errors"] for r in rows) else 0
 
 
