@@ -222,7 +222,7 @@ def sizing(rows, cores, memory_gb):
         hub_fixed, per_server = _fit([(r["learners"], r["hub_overhead_mb"]) for r in mine])
         if len(mine) == 1:  # one row: no fit; count the hub as one more server
             hub_fixed, per_server = big["hub_overhead_mb"] / 2, big["hub_overhead_mb"] / 2
-        pss = _mean(big["peak_pss_mb"])
+        pss = max(big["peak_pss_mb"])
         cpu = _mean(big["cpu_s"])
         t1 = quiet.get(nb, mine[0]["wall_s"][0])
         mem = int(((memory_gb - RESERVE_GB) * 1024 - hub_fixed) / (pss + per_server))

@@ -72,6 +72,8 @@ def hub_tools():
         )
     if shutil.which("git") is None:
         _missing("git is missing", "`sudo apt install git`")
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode:
+        _missing("the course is not a git checkout", "nbgitpuller serves a git repository")
 
 
 def _git(*args, cwd=None):
