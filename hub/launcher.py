@@ -60,11 +60,12 @@ def descendants(pid):
 
 
 def alive(pid):
+    """Running (a zombie, dead but not yet reaped by its parent, is not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state not in ("Z", "X")
 
 
 class ClassHub:
