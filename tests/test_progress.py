@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "learners_private_code_7e3f"
 
 
+@pytest.fixture(autouse=True)
+def _not_on_a_hub(monkeypatch):
+    """Each test decides whether it runs as a hub learner (a hub terminal sets these)."""
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.delenv(progress.ENV, raising=False)
+
+
 @pytest.fixture
 def shared(tmp_path, monkeypatch):
     """Progress on, into a fresh folder, as hub learner 'alice' (a fresh notice state)."""
