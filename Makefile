@@ -14,7 +14,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -30,6 +30,7 @@ help:
 	@echo "make portability  nbval + solved notebooks under other CPU kernels and thread counts"
 	@echo "make compat     unit tests + notebooks on the lowest, newest and Colab's versions"
 	@echo "make test-ipywidgets7  widget, doctor and browser tests with Colab's ipywidgets 7.7"
+	@echo "make hub        a JupyterHub class server on 127.0.0.1:8000 (docs/instructor-guide.md)"
 	@echo "make lock       refresh the reference stack (requirements/lock.txt, binder/requirements.txt)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -47,11 +48,11 @@ lab: install
 # nbqa hands ruff a temporary .py file, so pyproject's "*.ipynb" per-file ignores do not
 # apply: the same four are repeated on the nbqa line (imports after the setup cell, figures).
 lint: install
-	$(BIN)/ruff check companion tests tools benchmarks notebooks/py
-	$(BIN)/ruff format --check companion tests tools benchmarks
+	$(BIN)/ruff check companion tests tools benchmarks notebooks/py hub
+	$(BIN)/ruff format --check companion tests tools benchmarks hub
 	$(BIN)/nbqa ruff $(NOTEBOOKS) --extend-ignore=E402,B018,F811,F401
 
-unit: install
+unit: install hub-install
 	$(BIN)/python -m pytest tests
 
 nbval: install
@@ -124,3 +125,28 @@ $(IPYW7)/.installed-stamp: $(STAMP) $(LOCK) requirements/ipywidgets7.txt
 test-ipywidgets7: $(IPYW7)/.installed-stamp
 	COURSE_IPYWIDGETS7_PYTHON=$(abspath $(IPYW7))/bin/python $(BIN)/python -m pytest \
 	  tests/test_widgets.py tests/test_browser.py -k "ipywidgets7 or ipywidgets_7"
+
+# A JupyterHub class server (hub/jupyterhub_config.py explains it): JupyterHub and nbgitpuller
+# into the course's .venv (requirements/hub.txt, against the lock), configurable-http-proxy from
+# the npm registry into hub/node_modules (hub/package-lock.json). Runs as root too.
+HUB_STAMP := $(VENV)/.hub-stamp
+HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
+$(HUB_STAMP): $(STAMP) requirements/hub.txt
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -r requirements/hub.txt
+	@touch $@
+
+# Without npm, `make test` goes on (tests/test_hub.py skips and says why); `make hub` stops.
+$(HUB_PROXY): hub/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix hub --no-audit --no-fund --loglevel=error; \
+	else echo "note: no npm, so no configurable-http-proxy (sudo apt install nodejs npm)"; fi
+
+hub-install: $(HUB_STAMP) $(HUB_PROXY)
+
+hub: hub-install
+	@test -x $(HUB_PROXY) || { echo "make hub needs Node.js and npm: sudo apt install nodejs npm"; exit 1; }
+	$(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+# requirements/hub.in -> requirements/hub.txt, pinned against the lock (never upgrades it).
+hub-lock: install
+	$(BIN)/uv pip compile requirements/hub.in -c $(LOCK) --quiet --universal --python-version 3.10 \
+	  --custom-compile-command "make hub-lock" -o requirements/hub.txt

@@ -6,6 +6,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # repeatable CPU float sums
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Live class progress stays off in the tests (and in the kernels they start), even when they
+# run in a terminal of a class hub that has it on: tests/test_progress.py turns it on itself.
+os.environ.pop("COURSE_PROGRESS_DIR", None)
 
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402

@@ -568,6 +568,9 @@ class Question:
         """
         status, message = self.evaluate(*answers, **named_answers)
         self.last_status = status
+        from companion.progress import record_check  # live class progress: off unless opted in
+
+        record_check(self, status)
         print(f"{_PREFIX[status]} {message}".rstrip())
 
     # -- hints and solution -----------------------------------------------------------------
