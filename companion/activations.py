@@ -1108,6 +1108,8 @@ def softmax(x, axis=-1):
     if x.ndim == 0:
         raise ValueError("softmax needs an input with at least one axis, but got a scalar.")
     axis = _axis(axis, x, "softmax", allow_none=True)
+    if x.size == 0:  # an empty batch: an empty result of the same shape, as Keras
+        return np.empty_like(x)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -1150,6 +1152,8 @@ def log_softmax(x, axis=-1):
     if x.ndim == 0:
         raise ValueError("log_softmax needs an input with at least one axis, but got a scalar.")
     axis = _axis(axis, x, "log_softmax", allow_none=True)
+    if x.size == 0:  # an empty batch: an empty result of the same shape, as Keras
+        return np.empty_like(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from companion.utils import as_float_array, lookup_name, resolve_identifier
+from companion.utils import as_float_array, check_bool, lookup_name, resolve_identifier
 
 __all__ = [
     "EPSILON",
@@ -82,6 +82,48 @@ def _clip_bounds(dtype):
     return dtype.type(EPSILON), dtype.type(1.0 - EPSILON)
 
 
+def _widen(t, p):
+    """float16 computes in float32: 1 - 1e-7 rounds to 1 in float16, so the clip could not keep
+    log(1 - p) finite (Keras too computes float16 input in its float32 ``floatx``)."""
+    if p.dtype == np.float16:
+        p = p.astype(np.float32)
+        if np.issubdtype(t.dtype, np.floating):
+            t = t.astype(np.float32)
+    return t, p
+
+
+def _domain_tolerance(p, count=1):
+    # Round-off of a softmax/sigmoid output in p's dtype (a sum of `count` terms), with a
+    # 1e-3 floor: this tells probabilities from scores, it is not a precision check.
+    return max(1e-3, 4.0 * count * float(np.finfo(p.dtype).eps))
+
+
+def _check_probabilities(who, p, axis=None):
+    """A ValueError when ``p`` cannot be probabilities: values outside [0, 1], or (``axis``
+    given) rows along ``axis`` that do not sum to 1. NaN passes (it propagates, as in Keras)."""
+    tol = _domain_tolerance(p)
+    outside = (p < -tol) | (p > 1 + tol)
+    if np.any(outside):
+        lo, hi = float(np.nanmin(p)), float(np.nanmax(p))
+        raise ValueError(
+            f"{who}(from_logits=False) expects probabilities in [0, 1] in y_pred, but got "
+            f"values from {lo:.4g} to {hi:.4g}. These look like logits (raw scores): pass "
+            f"from_logits=True, or apply {'sigmoid' if axis is None else 'softmax'} first."
+        )
+    if axis is None:
+        return
+    with np.errstate(invalid="ignore", over="ignore"):
+        sums = np.sum(p, axis=axis, dtype=np.float64)
+    bad = np.abs(sums - 1.0) > _domain_tolerance(p, p.shape[axis])
+    if np.any(bad):
+        first = float(sums[bad].reshape(-1)[0])
+        raise ValueError(
+            f"{who}(from_logits=False) expects each row of y_pred (along axis {axis}) to be "
+            f"probabilities that sum to 1, but {int(np.sum(bad))} row(s) do not (one sums to "
+            f"{first:.4g}). If these are scores, pass from_logits=True or apply softmax first."
+        )
+
+
 def _log_softmax(x, axis):
     # Subtracting the max makes every exp() <= 1: no overflow for logits of 1000.
     shifted = x - np.max(x, axis=axis, keepdims=True)
@@ -111,7 +153,7 @@ class Loss:
 
     # --- the three public operations ----------------------------------------------------------
     def __call__(self, y_true, y_pred):
-        values = self.per_sample(y_true, y_pred)
+        values = self._wide_values(y_true, y_pred)[0]
         total = np.sum(values)
         if self.reduction == "sum":
             return float(total)
@@ -120,16 +162,23 @@ class Loss:
     def per_sample(self, y_true, y_pred):
         """The loss of each sample, before the reduction (an array, or a 0-d array for 1-D
         inputs, which Keras treats as one sample whose last axis is the features)."""
+        values, dtype = self._wide_values(y_true, y_pred)
+        return values.astype(dtype, copy=False)
+
+    def _wide_values(self, y_true, y_pred):
         t, p, _ = self._inputs(y_true, y_pred)
-        return np.asarray(self._values(t, p))
+        dtype = p.dtype
+        return np.asarray(self._values(*_widen(t, p))), dtype
 
     def backward(self, y_true, y_pred):
         """Gradient of ``self(y_true, y_pred)`` with respect to ``y_pred`` (same shape)."""
         t, p, shape = self._inputs(y_true, y_pred)
+        dtype = p.dtype
+        t, p = _widen(t, p)
         grad = self._grad(t, p)
         if self.reduction != "sum":
             grad = grad / p.dtype.type(self._count(t, p))
-        return grad.reshape(shape)
+        return grad.reshape(shape).astype(dtype, copy=False)
 
     # --- for subclasses -----------------------------------------------------------------------
     def _pred(self, y_pred):
@@ -276,7 +325,7 @@ class BinaryCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.axis = _check_axis(axis)
 
@@ -287,6 +336,8 @@ class BinaryCrossentropy(Loss):
         t, p, shape = super()._inputs(y_true, y_pred)
         if not -p.ndim <= self.axis < p.ndim:
             raise ValueError(f"axis={self.axis} is out of range for y_pred of shape {shape}.")
+        if not self.from_logits:
+            _check_probabilities(self._who(), p)
         if self.label_smoothing:
             t = t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         return t, p, shape
@@ -355,7 +406,7 @@ class CategoricalCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.axis = _check_axis(axis)
 
@@ -373,6 +424,9 @@ class CategoricalCrossentropy(Loss):
                 "y_pred one column per class.",
                 stacklevel=3,
             )
+        if not self.from_logits:
+            # One class: warned above; its "row" cannot sum to 1 unless it is 1.
+            _check_probabilities(self._who(), p, self.axis if p.shape[self.axis] > 1 else None)
         if self.label_smoothing:
             num_classes = p.shape[self.axis]
             t = t * (1.0 - self.label_smoothing) + self.label_smoothing / num_classes
@@ -432,7 +486,7 @@ class SparseCategoricalCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.axis = _check_axis(axis)
 
     def _inputs(self, y_true, y_pred):
@@ -475,6 +529,8 @@ class SparseCategoricalCrossentropy(Loss):
                 f"classes, the last axis of y_pred of shape {_shape_str(p.shape)}), but "
                 f"y_true contains {labels[out].reshape(-1)[0].item()!r}."
             )
+        if not self.from_logits:
+            _check_probabilities(self._who(), p, -1)
         return labels.astype(np.int64), p, p.shape
 
     def _count(self, t, p):
