@@ -16,7 +16,13 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, as_generator, check_bool, check_finite_after_cast
+from companion.utils import (
+    MIRROR_KERAS,
+    as_float_array,
+    as_generator,
+    check_bool,
+    check_finite_after_cast,
+)
 
 __all__ = ["Layer", "Dense", "Dropout", "Activation", "Flatten", "reset_names"]
 
@@ -116,9 +122,15 @@ class Layer:
         self.built = True
 
     def __call__(self, x, training=False):
-        x = as_float_array(x, name=f"The input of layer '{self.name}'").astype(
-            self.dtype, copy=False
-        )
+        # None means "not training", as in Keras.
+        training = False if training is None else check_bool(training, "training")
+        x = as_float_array(x, name=f"The input of layer '{self.name}'")
+        if x.dtype.itemsize > self.dtype.itemsize and np.all(np.isfinite(x)):
+            # 1e39 is finite in float64 but inf in float32: rejected where it enters.
+            x = check_finite_after_cast(x, self.dtype, f"The input of layer '{self.name}'")
+        else:
+            with np.errstate(**MIRROR_KERAS):
+                x = x.astype(self.dtype, copy=False)
         if x.ndim == 0:
             raise ValueError(
                 f"Layer '{self.name}' expects a batch of inputs (at least 1 dimension), "
@@ -132,9 +144,9 @@ class Layer:
             )
         if not self.built:
             self.build((None, *x.shape[1:]))
-        # None means "not training", as in Keras.
-        training = False if training is None else check_bool(training, "training")
-        return self.call(x, training=training)
+        # Large finite inputs may overflow x @ kernel to inf, as in Keras: silently.
+        with np.errstate(**MIRROR_KERAS):
+            return self.call(x, training=training)
 
     def call(self, x, training=False):
         raise NotImplementedError
@@ -384,11 +396,12 @@ class Dense(Layer):
         dz = self._check_grad(grad_z, self.last_z.shape)
         x2 = self._last_input.reshape(-1, self.input_dim)
         dz2 = dz.reshape(-1, self.units)
-        grads = [x2.T @ dz2]
-        if self.use_bias:
-            grads.append(dz2.sum(axis=0))
-        self.grads = grads
-        return dz @ self.kernel.T if input_grad else None
+        with np.errstate(**MIRROR_KERAS):  # inf in the input: inf/NaN gradients, as Keras
+            grads = [x2.T @ dz2]
+            if self.use_bias:
+                grads.append(dz2.sum(axis=0))
+            self.grads = grads
+            return dz @ self.kernel.T if input_grad else None
 
     def output_shape_for(self, input_shape):
         shape = _as_shape(input_shape)

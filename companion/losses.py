@@ -28,7 +28,13 @@ import warnings
 
 import numpy as np
 
-from companion.utils import as_float_array, check_bool, lookup_name, resolve_identifier
+from companion.utils import (
+    MIRROR_KERAS,
+    as_float_array,
+    check_bool,
+    lookup_name,
+    resolve_identifier,
+)
 
 __all__ = [
     "EPSILON",
@@ -154,10 +160,11 @@ class Loss:
     # --- the three public operations ----------------------------------------------------------
     def __call__(self, y_true, y_pred):
         values = self._wide_values(y_true, y_pred)[0]
-        total = np.sum(values)
-        if self.reduction == "sum":
-            return float(total)
-        return float(total / values.dtype.type(values.size))
+        with np.errstate(**MIRROR_KERAS):
+            total = np.sum(values)
+            if self.reduction == "sum":
+                return float(total)
+            return float(total / values.dtype.type(values.size))
 
     def per_sample(self, y_true, y_pred):
         """The loss of each sample, before the reduction (an array, or a 0-d array for 1-D
@@ -168,17 +175,22 @@ class Loss:
     def _wide_values(self, y_true, y_pred):
         t, p, _ = self._inputs(y_true, y_pred)
         dtype = p.dtype
-        return np.asarray(self._values(*_widen(t, p))), dtype
+        # Out-of-domain input raised in _inputs; what remains (NaN in, an overflow of
+        # (y - p)**2 to inf) is computed silently, as Keras computes it.
+        with np.errstate(**MIRROR_KERAS):
+            return np.asarray(self._values(*_widen(t, p))), dtype
 
     def backward(self, y_true, y_pred):
         """Gradient of ``self(y_true, y_pred)`` with respect to ``y_pred`` (same shape)."""
         t, p, shape = self._inputs(y_true, y_pred)
         dtype = p.dtype
         t, p = _widen(t, p)
-        grad = self._grad(t, p)
-        if self.reduction != "sum":
-            grad = grad / p.dtype.type(self._count(t, p))
-        return grad.reshape(shape).astype(dtype, copy=False)
+        with np.errstate(**MIRROR_KERAS):
+            grad = self._grad(t, p)
+            if self.reduction != "sum":
+                grad = grad / p.dtype.type(self._count(t, p))
+            # float16: a gradient beyond 65504 (1 / p for p < 1.5e-5) is inf, as in Keras.
+            return grad.reshape(shape).astype(dtype, copy=False)
 
     # --- for subclasses -----------------------------------------------------------------------
     def _pred(self, y_pred):
@@ -498,8 +510,15 @@ class SparseCategoricalCrossentropy(Loss):
             )
         if isinstance(y_true, (str, bytes)) or y_true is None:
             raise TypeError(f"y_true must be integer class labels, but got {y_true!r}.")
-        labels = np.asarray(y_true)
-        if not (np.issubdtype(labels.dtype, np.number) or labels.dtype == np.bool_):
+        try:
+            labels = np.asarray(y_true)
+        except ValueError:  # a ragged list
+            raise TypeError(
+                "y_true must be integer class labels (an array), but got a ragged list."
+            ) from None
+        if np.iscomplexobj(labels) or not (
+            np.issubdtype(labels.dtype, np.number) or labels.dtype == np.bool_
+        ):
             raise TypeError(
                 f"y_true must be integer class labels, but got an array of dtype {labels.dtype}."
             )

@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import check_bool
+from companion.utils import MIRROR_KERAS, check_bool
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "get", "names"]
 
@@ -205,8 +205,10 @@ class Optimizer:
                 raise TypeError(
                     f"Gradient {i} must be an array of numbers (not a ragged list)."
                 ) from None
-            if g.dtype == object or not (
-                np.issubdtype(g.dtype, np.number) or np.issubdtype(g.dtype, np.bool_)
+            if (
+                g.dtype == object
+                or np.iscomplexobj(g)
+                or not (np.issubdtype(g.dtype, np.number) or np.issubdtype(g.dtype, np.bool_))
             ):
                 raise TypeError(
                     f"Gradient {i} must be an array of numbers, but got dtype {g.dtype}."
@@ -219,8 +221,11 @@ class Optimizer:
             checked.append(g.astype(v.dtype, copy=False))
         if not checked:
             return self.iterations
-        for g, v in zip(self._clip_gradients(checked), variables):
-            self.update_step(g, v, self.get_slots(v))
+        # A gradient whose square overflows (|g| > 1e154 in float64, 1e19 in float32) makes
+        # inf or NaN as in Keras, silently: clipnorm/global_clipnorm is the remedy.
+        with np.errstate(**MIRROR_KERAS):
+            for g, v in zip(self._clip_gradients(checked), variables):
+                self.update_step(g, v, self.get_slots(v))
         self.iterations += 1
         return self.iterations
 

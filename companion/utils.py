@@ -50,6 +50,11 @@ def as_float_array(x, name="input", dtype=None):
     return arr
 
 
+#: ``with np.errstate(**MIRROR_KERAS):`` -- inf and NaN are computed silently where Keras computes
+#: them too (an overflow to inf, NaN in, NaN out), as the contract in docs/architecture.md says.
+MIRROR_KERAS = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
+
+
 def check_finite(arr, what):
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity, naming ``what`` it is."""
     arr = np.asarray(arr)
