@@ -135,39 +135,37 @@ class Optimizer:
         return grads
 
     @staticmethod
-    def _norm(grads):
-        """The L2 norm of all of ``grads`` together, without overflow or underflow.
+    def _clip_scale(grads, clip_norm):
+        """The factor c / ||grads|| that brings the L2 norm of all ``grads`` down to c (1 when
+        the norm is already <= c), computed without overflow or underflow.
 
-        sum(g**2) overflows float32 once |g| passes ~1e19 (and float64 past ~1e154), which
-        TensorFlow's formula turns into a zero or NaN update. Dividing by the largest |g|
-        first keeps every square <= 1: norm = m * sqrt(sum((g / m)**2)). The result is a
-        float64 scalar; NaN or inf in a gradient gives NaN (a diverged step shows up as NaN).
+        sum(g**2) overflows float32 once |g| passes ~1e19 (float64: ~1e154), which TensorFlow's
+        formula turns into a zero or NaN update. With m the largest |g|, the norm is m * r,
+        r = sqrt(sum((g / m)**2)) in [1, sqrt(size)]: no square exceeds 1, and the factor
+        (c / m) / r never forms the norm itself (which may exceed the largest float).
+        NaN or inf in a gradient gives NaN (a diverged step shows up as NaN, as in Keras).
         """
         m = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in grads)
-        if m == 0.0 or not np.isfinite(m):
-            return m if m == 0.0 else float("nan")
-        total = sum(float(np.sum(np.square(g.astype(np.float64) / m))) for g in grads)
-        return m * np.sqrt(total)
+        if m == 0.0:
+            return 1.0
+        if not np.isfinite(m):
+            return float("nan")
+        r = np.sqrt(sum(float(np.sum(np.square(g.astype(np.float64) / m))) for g in grads))
+        scale = (clip_norm / m) / r
+        return min(scale, 1.0)
 
     @classmethod
     def _clip_by_norm(cls, g, clip_norm):
         # TensorFlow's tf.clip_by_norm: g * c / max(||g||, c); a zero gradient stays zero.
-        norm = cls._norm([g])
-        if norm <= clip_norm:
-            return g
-        if not np.isfinite(norm):
-            return np.full_like(g, np.nan)
-        return (g * (clip_norm / norm)).astype(g.dtype, copy=False)
+        scale = cls._clip_scale([g], clip_norm)
+        return g if scale == 1.0 else (g * scale).astype(g.dtype, copy=False)
 
     @classmethod
     def _clip_by_global_norm(cls, grads, clip_norm):
         # scale = c * min(1/norm, 1/c): 1 when the global norm is <= c; NaN when the norm is
         # not finite (as Keras, which adds (norm - norm)), so a diverged step shows up as NaN.
-        norm = cls._norm(grads)
-        if norm <= clip_norm:
-            return grads
-        scale = clip_norm / norm if np.isfinite(norm) else float("nan")
-        return [(g * scale).astype(g.dtype, copy=False) for g in grads]
+        scale = cls._clip_scale(grads, clip_norm)
+        return grads if scale == 1.0 else [(g * scale).astype(g.dtype, copy=False) for g in grads]
 
     # --- applying ----------------------------------------------------------------------------
     def apply(self, grads, variables):
