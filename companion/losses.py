@@ -18,6 +18,12 @@ gives zero gradient where a probability lies outside that range. With ``from_log
 the loss is computed from the logits with a stable log-softmax / log-sigmoid, which never
 overflows (logits of +-1000 are fine): prefer it for training.
 
+Probabilities must be probabilities: with ``from_logits=False``, values outside [0, 1] (or,
+for the categorical losses, rows that do not sum to 1 within max(1e-3, 4 * classes * eps))
+raise a ``ValueError`` that suggests ``from_logits=True``, where Keras would silently rescale
+or clip them into a confident wrong number. float16 input is computed in float32 (1 - 1e-7
+rounds to 1 in float16, so the clip could not keep the log finite) and returned as float16.
+
 dtypes: the computation runs in y_pred's floating dtype (float32 stays float32; integers
 become float64), or in ``dtype`` if given. Keras's loss objects compute in float32 unless
 given ``dtype=``; pass ``dtype="float64"`` to Keras to compare in float64.
