@@ -268,3 +268,83 @@ def test_numerical_gradient_step_absorbed():
         gradcheck.numerical_gradient(lambda v: float(np.sum(v)), np.array([1e20]))
     with pytest.raises(ValueError, match="x contains 1 NaN or infinite"):
         gradcheck.numerical_gradient(lambda v: float(np.sum(v)), np.array([np.inf, 0.0]))
+
+
+# --- exercise checks -----------------------------------------------------------------------------
+def _exercise_questions():
+    from companion.exercises import nb01, nb05
+
+    return {"nb01.q1": nb01.q1, "nb01.q2": nb01.q2, "nb05.q1": nb05.q1, "nb05.q2": nb05.q2}, nb05
+
+
+WRONG_RETURNS = {
+    "a tuple of strings": ("a", "b"),
+    "(None, None)": (None, None),
+    "a ragged list": [[1, 2], [3]],
+    "10**400": 10**400,
+    "a 2x2 array": np.ones((2, 2)),
+}
+
+
+def _returning(question, value):
+    """A learner function with the question's number of arguments that returns ``value``."""
+    import inspect
+
+    n = len(inspect.signature(question.reference_answers()[0]).parameters)
+    return {1: lambda a: value, 2: lambda a, b: value, 3: lambda a, b, c: value}[n]
+
+
+@pytest.mark.parametrize("which", ["nb01.q1", "nb01.q2", "nb05.q1", "nb05.q2", "nb05.q4"])
+@pytest.mark.parametrize("label", list(WRONG_RETURNS))
+def test_wrong_answer_forms_get_not_yet_not_a_course_bug(which, label):
+    questions, nb05 = _exercise_questions()
+    q = questions.get(which) or nb05.q4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the check reports NumPy's warnings in its message
+        status, message = q.evaluate(_returning(q, WRONG_RETURNS[label]))
+    assert status == "not yet"
+    assert "bug in the course" not in message
+    assert message  # names what came (tested in detail in test_exercises_core.py)
+
+
+@pytest.mark.parametrize("which", ["nb01.q1", "nb05.q4"])
+def test_answer_passed_twice(which):
+    questions, nb05 = _exercise_questions()
+    q = questions.get(which) or nb05.q4
+    solution = q.reference_answers()[0]
+    status, message = q.evaluate(solution, solution)
+    assert status == "not yet" and "expects 1 answer(s)" in message
+
+
+def test_nb05_infinite_loop_system_exit_and_seterr():
+    import sys
+
+    from companion.exercises import core
+
+    _, nb05 = _exercise_questions()
+
+    def most_confused(counts):
+        while True:
+            pass
+
+    q = core.Question(
+        "q4", check_fn=nb05.q4.check_fn, solution_source=nb05.q4.solution_source, time_limit=0.3
+    )
+    status, message = q.evaluate(most_confused)
+    assert status == "not yet" and "did not return within 0.3 s — an infinite loop?" in message
+
+    def exits(counts):
+        sys.exit(0)
+
+    assert nb05.q4.evaluate(exits)[0] == "not yet"
+
+    def seterr_then_solve(counts):
+        np.seterr(all="raise")
+        off = np.array(counts, dtype=np.int64)
+        np.fill_diagonal(off, -1)
+        i, j = np.unravel_index(np.argmax(off), off.shape)
+        return int(i), int(j)
+
+    before = np.geterr()
+    assert nb05.q4.evaluate(seterr_then_solve)[0] == "correct"
+    assert np.geterr() == before
