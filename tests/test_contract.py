@@ -146,8 +146,6 @@ def assert_result(value, kind, dtype, keras_value=None):
 
 # --- activations ---------------------------------------------------------------------------
 
-_KERAS_SAYS = {}
-
 
 def _keras_activation(name, x):
     """Keras's value for an extreme input (None where Keras lacks the name or the dtype)."""
