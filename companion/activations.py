@@ -43,7 +43,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array
+from companion.utils import MIRROR_KERAS, as_float_array
 
 ALL = {}
 """The registry: Keras's activation names (aliases included) -> companion functions."""
@@ -67,7 +67,9 @@ def _activation(*aliases, elementwise=True):
         @functools.wraps(core)
         def activation(x, *args, **kwargs):
             x = as_float_array(x, name=f"the input of {name}")
-            return np.asarray(core(x, *args, **kwargs))
+            # Overflow to inf and NaN in -> NaN out, as Keras, without a NumPy warning.
+            with np.errstate(**MIRROR_KERAS):
+                return np.asarray(core(x, *args, **kwargs))
 
         activation.elementwise = elementwise
         activation.aliases = aliases
@@ -88,7 +90,8 @@ def _derivative_of(activation):
         @functools.wraps(rule)
         def derivative(x, *args, **kwargs):
             x = as_float_array(x, name=f"the input of {name}.derivative")
-            d = np.asarray(rule(x, *args, **kwargs))
+            with np.errstate(**MIRROR_KERAS):
+                d = np.asarray(rule(x, *args, **kwargs))
             # Rules may return booleans (x > 0) or broadcastable constants; callers get floats.
             return np.broadcast_to(d, x.shape).astype(x.dtype)
 
@@ -97,7 +100,7 @@ def _derivative_of(activation):
             grad_output = _grad_output(grad_output, x.shape, x.dtype, name)
             # Only exponential's derivative can be inf (overflow); 0 * inf is then NaN, as in
             # TensorFlow, without a NumPy warning.
-            with np.errstate(invalid="ignore"):
+            with np.errstate(**MIRROR_KERAS):
                 return grad_output * derivative(x, *args, **kwargs)
 
         derivative.__name__ = "derivative"
@@ -126,7 +129,8 @@ def _backward_of(activation):
             grad_output = as_float_array(
                 grad_output, name=f"grad_output of {name}.backward", dtype=x.dtype
             )
-            return np.asarray(rule(x, grad_output, *args, **kwargs))
+            with np.errstate(**MIRROR_KERAS):
+                return np.asarray(rule(x, grad_output, *args, **kwargs))
 
         backward.__name__ = "backward"
         backward.__qualname__ = f"{name}.backward"
@@ -1108,6 +1112,8 @@ def softmax(x, axis=-1):
     if x.ndim == 0:
         raise ValueError("softmax needs an input with at least one axis, but got a scalar.")
     axis = _axis(axis, x, "softmax", allow_none=True)
+    if x.size == 0:  # an empty batch: an empty result of the same shape, as Keras
+        return np.empty_like(x)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -1150,6 +1156,8 @@ def log_softmax(x, axis=-1):
     if x.ndim == 0:
         raise ValueError("log_softmax needs an input with at least one axis, but got a scalar.")
     axis = _axis(axis, x, "log_softmax", allow_none=True)
+    if x.size == 0:  # an empty batch: an empty result of the same shape, as Keras
+        return np.empty_like(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 

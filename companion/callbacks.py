@@ -13,7 +13,10 @@ A notebook can record anything it likes:
             self.norms.append(np.linalg.norm(self.model.get_weights()[0]))
 """
 
+import numbers
 import warnings
+
+from companion.utils import check_bool
 
 __all__ = ["Callback", "History", "EarlyStopping"]
 
@@ -120,16 +123,32 @@ class EarlyStopping(Callback):
             raise ValueError(
                 f"EarlyStopping mode must be 'auto', 'min' or 'max', but got {mode!r}."
             )
-        if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
-            raise ValueError(f"patience must be a non-negative integer, but got {patience!r}.")
+        if not isinstance(monitor, str) or not monitor:
+            # Checked here, not after the first epoch has trained.
+            raise TypeError(
+                "EarlyStopping's `monitor` must be the name of a logged value such as "
+                f"'val_loss' or 'val_accuracy', but got {monitor!r}."
+            )
+        for key, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key} must be a non-negative integer, but got {value!r}.")
+        for key, value in (("min_delta", min_delta), ("baseline", baseline)):
+            if value is None and key == "baseline":
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not abs(float(value)) < float("inf")
+            ):
+                raise ValueError(f"`{key}` must be a finite number, but got {value!r}.")
         self.monitor = monitor
         self.mode = mode
         self.min_delta = abs(min_delta)
-        self.patience = patience
+        self.patience = int(patience)
         self.verbose = verbose
         self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
+        self.start_from_epoch = int(start_from_epoch)
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None
@@ -165,6 +184,9 @@ class EarlyStopping(Callback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
+        # Which direction is better, decided before the first epoch trains (an ambiguous
+        # monitor name is an error at the start of fit, not after an epoch of work).
+        self._maximize = self._direction()
 
     def on_epoch_end(self, epoch, logs=None):
         if self._maximize is None:

@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, format_table
+from companion.utils import as_float_array, check_bool, format_table
 
 __all__ = [
     "DEAD_ACTIVATIONS",
@@ -595,6 +595,7 @@ def gradient_stats(model, x, y, loss=None, include_bias=False, training=False):
     >>> [(row["layer"], row["shape"]) for row in table]  # kernels only by default
     [('h', (3, 4)), ('o', (4, 1))]
     """
+    include_bias = check_bool(include_bias, "include_bias")
     return _gradient_rows(weight_gradients(model, x, y, loss, training), include_bias)
 
 

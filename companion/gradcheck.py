@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, as_generator
+from companion.utils import as_float_array, as_generator, check_bool, check_finite
 
 THRESHOLDS = {"right": 1e-7, "wrong": 1e-2}
 """How to read a relative error between an analytic and a numerical gradient (float64).
@@ -71,6 +71,14 @@ def _centred_differences(evaluate, arr, h, what):
         # Divide by the step actually taken: original +- h is rounded, 2h may not be exact.
         step = (original + h) - (original - h)
         arr[index] = original
+        if step == 0:
+            where = f"x[{', '.join(map(str, index))}]" if index else "x"
+            raise ValueError(
+                f"{where} = {original:.6g} is too large for the step h = {h:g}: in float64, "
+                f"{original:.6g} + {h:g} rounds back to {original:.6g}, so the difference "
+                f"quotient would divide by 0. Pass a step relative to x, e.g. "
+                f"h={h:g} * {abs(original):.3g}, or rescale the problem."
+            )
         grad[index] = (f_plus - f_minus) / step
     return grad
 
@@ -97,6 +105,7 @@ def numerical_gradient(f, x, h=1e-5):
         raise TypeError(f"f must be a function of x, but got {type(f).__name__}: {f!r}.")
     h = _step(h)
     work = np.array(as_float_array(x, name="x"), dtype=np.float64, copy=True)
+    check_finite(work, "x")
     return _centred_differences(lambda: f(work), work, h, "f")
 
 
@@ -163,6 +172,7 @@ def verdict(error, kinks=False):
     >>> verdict(3e-10), verdict(5e-6), verdict(5e-6, kinks=True), verdict(0.3)
     ('right', 'suspicious', 'right', 'wrong')
     """
+    kinks = check_bool(kinks, "kinks")
     error = float(error)
     if math.isnan(error) or error > THRESHOLDS["wrong"]:
         return "wrong"

@@ -72,12 +72,17 @@ def _as_shape(shape):
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
-        raise ValueError(
+        raise TypeError(
             f"shape must be a tuple of non-negative integers such as (784, 256), but got {shape!r}."
         )
     shape = tuple(shape)
     for dim in shape:
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 0:
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, numbers.Integral):
+            raise TypeError(
+                f"shape must be a tuple of non-negative integers such as (784, 256), "
+                f"but got {shape!r} (the entry {dim!r} is not an integer)."
+            )
+        if dim < 0:
             raise ValueError(
                 f"shape must be a tuple of non-negative integers such as (784, 256), "
                 f"but got {shape!r} (the entry {dim!r} is not)."
@@ -167,7 +172,17 @@ class Initializer:
         dtype = _as_dtype(dtype, floating=self.random)
         seed = check_seed(seed)
         rng = as_generator(self.seed if seed is None else seed) if self.random else None
-        return self._generate(shape, rng, dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._generate(shape, rng, dtype)
+        if np.issubdtype(out.dtype, np.floating) and not np.all(np.isfinite(out)):
+            # e.g. Constant(1e39) or RandomNormal(stddev=1e300) in float32: checked after the
+            # cast to dtype, where the overflow happens.
+            raise ValueError(
+                f"{self!r} gives values that are not finite in {out.dtype.name} (largest finite "
+                f"value {float(np.finfo(out.dtype).max):.4g}): choose smaller parameters or a "
+                "wider dtype."
+            )
+        return out
 
     def _generate(self, shape, rng, dtype):
         raise NotImplementedError
@@ -225,8 +240,12 @@ class Constant(Initializer):
 
     def __init__(self, value=0.0):
         super().__init__(seed=None)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"Constant's `value` must be a real number, but got {value!r}.")
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"Constant's `value` must be a finite real number, but got {value!r}.")
         self.value = value
 
     def _generate(self, shape, rng, dtype):

@@ -16,7 +16,13 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, as_generator, check_finite
+from companion.utils import (
+    MIRROR_KERAS,
+    as_float_array,
+    as_generator,
+    check_bool,
+    check_finite_after_cast,
+)
 
 __all__ = ["Layer", "Dense", "Dropout", "Activation", "Flatten", "reset_names"]
 
@@ -104,7 +110,7 @@ class Layer:
             raise TypeError(f"A layer's name must be a string, but got {type(name).__name__}.")
         self.name = name or _auto_name(_snake_case(type(self).__name__))
         self.dtype = _check_dtype(dtype)
-        self.trainable = bool(trainable)
+        self.trainable = check_bool(trainable, "trainable")
         self.built = False
         self.grads = None
         self._input_shape = None
@@ -116,9 +122,15 @@ class Layer:
         self.built = True
 
     def __call__(self, x, training=False):
-        x = as_float_array(x, name=f"The input of layer '{self.name}'").astype(
-            self.dtype, copy=False
-        )
+        # None means "not training", as in Keras.
+        training = False if training is None else check_bool(training, "training")
+        x = as_float_array(x, name=f"The input of layer '{self.name}'")
+        if x.dtype.itemsize > self.dtype.itemsize and np.all(np.isfinite(x)):
+            # 1e39 is finite in float64 but inf in float32: rejected where it enters.
+            x = check_finite_after_cast(x, self.dtype, f"The input of layer '{self.name}'")
+        else:
+            with np.errstate(**MIRROR_KERAS):
+                x = x.astype(self.dtype, copy=False)
         if x.ndim == 0:
             raise ValueError(
                 f"Layer '{self.name}' expects a batch of inputs (at least 1 dimension), "
@@ -132,7 +144,9 @@ class Layer:
             )
         if not self.built:
             self.build((None, *x.shape[1:]))
-        return self.call(x, training=bool(training))
+        # Large finite inputs may overflow x @ kernel to inf, as in Keras: silently.
+        with np.errstate(**MIRROR_KERAS):
+            return self.call(x, training=training)
 
     def call(self, x, training=False):
         raise NotImplementedError
@@ -190,13 +204,14 @@ class Layer:
         new = []
         for i, (w, ref) in enumerate(zip(weights, current)):
             arr = as_float_array(w, name=f"Weight {i} for layer '{self.name}'")
+            what = f"Weight {i} ({self._weight_names[i]}) for layer '{self.name}'"
             if arr.shape != ref.shape:
                 raise ValueError(
                     f"Layer '{self.name}' weight {i} ({self._weight_names[i]}) has shape "
                     f"{ref.shape}, but the new value has shape {arr.shape}."
                 )
-            check_finite(arr, f"Weight {i} ({self._weight_names[i]}) for layer '{self.name}'")
-            new.append(arr)
+            # Checked after the cast to the layer's dtype: 1e39 is finite in float64 only.
+            new.append(check_finite_after_cast(arr, ref.dtype, what))
         for arr, ref in zip(new, current):
             ref[...] = arr
 
@@ -233,16 +248,25 @@ class Layer:
 
 
 def _as_shape(input_shape):
+    """A shape tuple of ints (None for unknown sizes); anything else is a TypeError/ValueError.
+
+    ``int(2.7)`` would silently build 2 features and ``int("3")`` would accept a string, so
+    each entry must be an integer (Python or NumPy), not a float, bool or string.
+    """
+    expected = "An input shape must be a tuple of ints such as (None, 784) or an int"
     if isinstance(input_shape, numbers.Integral) and not isinstance(input_shape, bool):
-        return (None, int(input_shape))
-    try:
-        shape = tuple(None if d is None else int(d) for d in input_shape)
-    except TypeError:
-        raise TypeError(
-            f"An input shape must be a tuple such as (None, 784) or an int, but got "
-            f"{input_shape!r}."
-        ) from None
-    return shape
+        input_shape = (None, input_shape)
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__iter__"):
+        raise TypeError(f"{expected}, but got {input_shape!r}.")
+    shape = tuple(input_shape)
+    for d in shape:
+        if d is None:
+            continue
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"{expected}, but got {input_shape!r} (the entry {d!r}).")
+        if d < 0:
+            raise ValueError(f"{expected} >= 0, but got {input_shape!r}.")
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 class Dense(Layer):
@@ -291,7 +315,7 @@ class Dense(Layer):
         super().__init__(name=name, dtype=dtype)
         self.units = int(units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias")
         # None means Keras's fallback for float weights (Layer.add_weight): glorot_uniform, for
         # the bias too.
         self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
@@ -372,11 +396,12 @@ class Dense(Layer):
         dz = self._check_grad(grad_z, self.last_z.shape)
         x2 = self._last_input.reshape(-1, self.input_dim)
         dz2 = dz.reshape(-1, self.units)
-        grads = [x2.T @ dz2]
-        if self.use_bias:
-            grads.append(dz2.sum(axis=0))
-        self.grads = grads
-        return dz @ self.kernel.T if input_grad else None
+        with np.errstate(**MIRROR_KERAS):  # inf in the input: inf/NaN gradients, as Keras
+            grads = [x2.T @ dz2]
+            if self.use_bias:
+                grads.append(dz2.sum(axis=0))
+            self.grads = grads
+            return dz @ self.kernel.T if input_grad else None
 
     def output_shape_for(self, input_shape):
         shape = _as_shape(input_shape)
@@ -563,7 +588,8 @@ class Flatten(Layer):
 
     def call(self, x, training=False):
         self._last_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        # An explicit size, not -1: reshape cannot infer -1 for an empty batch.
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:], dtype=np.int64)))
 
     def backward(self, grad_output):
         if self._last_shape is None:

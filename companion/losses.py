@@ -18,6 +18,12 @@ gives zero gradient where a probability lies outside that range. With ``from_log
 the loss is computed from the logits with a stable log-softmax / log-sigmoid, which never
 overflows (logits of +-1000 are fine): prefer it for training.
 
+Probabilities must be probabilities: with ``from_logits=False``, values outside [0, 1] (or,
+for the categorical losses, rows that do not sum to 1 within max(1e-3, 4 * classes * eps))
+raise a ``ValueError`` that suggests ``from_logits=True``, where Keras would silently rescale
+or clip them into a confident wrong number. float16 input is computed in float32 (1 - 1e-7
+rounds to 1 in float16, so the clip could not keep the log finite) and returned as float16.
+
 dtypes: the computation runs in y_pred's floating dtype (float32 stays float32; integers
 become float64), or in ``dtype`` if given. Keras's loss objects compute in float32 unless
 given ``dtype=``; pass ``dtype="float64"`` to Keras to compare in float64.
@@ -28,7 +34,13 @@ import warnings
 
 import numpy as np
 
-from companion.utils import as_float_array, lookup_name, resolve_identifier
+from companion.utils import (
+    MIRROR_KERAS,
+    as_float_array,
+    check_bool,
+    lookup_name,
+    resolve_identifier,
+)
 
 __all__ = [
     "EPSILON",
@@ -82,6 +94,48 @@ def _clip_bounds(dtype):
     return dtype.type(EPSILON), dtype.type(1.0 - EPSILON)
 
 
+def _widen(t, p):
+    """float16 computes in float32: 1 - 1e-7 rounds to 1 in float16, so the clip could not keep
+    log(1 - p) finite (Keras too computes float16 input in its float32 ``floatx``)."""
+    if p.dtype == np.float16:
+        p = p.astype(np.float32)
+        if np.issubdtype(t.dtype, np.floating):
+            t = t.astype(np.float32)
+    return t, p
+
+
+def _domain_tolerance(p, count=1):
+    # Round-off of a softmax/sigmoid output in p's dtype (a sum of `count` terms), with a
+    # 1e-3 floor: this tells probabilities from scores, it is not a precision check.
+    return max(1e-3, 4.0 * count * float(np.finfo(p.dtype).eps))
+
+
+def _check_probabilities(who, p, axis=None):
+    """A ValueError when ``p`` cannot be probabilities: values outside [0, 1], or (``axis``
+    given) rows along ``axis`` that do not sum to 1. NaN passes (it propagates, as in Keras)."""
+    tol = _domain_tolerance(p)
+    outside = (p < -tol) | (p > 1 + tol)
+    if np.any(outside):
+        lo, hi = float(np.nanmin(p)), float(np.nanmax(p))
+        raise ValueError(
+            f"{who}(from_logits=False) expects probabilities in [0, 1] in y_pred, but got "
+            f"values from {lo:.4g} to {hi:.4g}. These look like logits (raw scores): pass "
+            f"from_logits=True, or apply {'sigmoid' if axis is None else 'softmax'} first."
+        )
+    if axis is None:
+        return
+    with np.errstate(invalid="ignore", over="ignore"):
+        sums = np.sum(p, axis=axis, dtype=np.float64)
+    bad = np.abs(sums - 1.0) > _domain_tolerance(p, p.shape[axis])
+    if np.any(bad):
+        first = float(sums[bad].reshape(-1)[0])
+        raise ValueError(
+            f"{who}(from_logits=False) expects each row of y_pred (along axis {axis}) to be "
+            f"probabilities that sum to 1, but {int(np.sum(bad))} row(s) do not (one sums to "
+            f"{first:.4g}). If these are scores, pass from_logits=True or apply softmax first."
+        )
+
+
 def _log_softmax(x, axis):
     # Subtracting the max makes every exp() <= 1: no overflow for logits of 1000.
     shifted = x - np.max(x, axis=axis, keepdims=True)
@@ -111,25 +165,38 @@ class Loss:
 
     # --- the three public operations ----------------------------------------------------------
     def __call__(self, y_true, y_pred):
-        values = self.per_sample(y_true, y_pred)
-        total = np.sum(values)
-        if self.reduction == "sum":
-            return float(total)
-        return float(total / values.dtype.type(values.size))
+        values = self._wide_values(y_true, y_pred)[0]
+        with np.errstate(**MIRROR_KERAS):
+            total = np.sum(values)
+            if self.reduction == "sum":
+                return float(total)
+            return float(total / values.dtype.type(values.size))
 
     def per_sample(self, y_true, y_pred):
         """The loss of each sample, before the reduction (an array, or a 0-d array for 1-D
         inputs, which Keras treats as one sample whose last axis is the features)."""
+        values, dtype = self._wide_values(y_true, y_pred)
+        return values.astype(dtype, copy=False)
+
+    def _wide_values(self, y_true, y_pred):
         t, p, _ = self._inputs(y_true, y_pred)
-        return np.asarray(self._values(t, p))
+        dtype = p.dtype
+        # Out-of-domain input raised in _inputs; what remains (NaN in, an overflow of
+        # (y - p)**2 to inf) is computed silently, as Keras computes it.
+        with np.errstate(**MIRROR_KERAS):
+            return np.asarray(self._values(*_widen(t, p))), dtype
 
     def backward(self, y_true, y_pred):
         """Gradient of ``self(y_true, y_pred)`` with respect to ``y_pred`` (same shape)."""
         t, p, shape = self._inputs(y_true, y_pred)
-        grad = self._grad(t, p)
-        if self.reduction != "sum":
-            grad = grad / p.dtype.type(self._count(t, p))
-        return grad.reshape(shape)
+        dtype = p.dtype
+        t, p = _widen(t, p)
+        with np.errstate(**MIRROR_KERAS):
+            grad = self._grad(t, p)
+            if self.reduction != "sum":
+                grad = grad / p.dtype.type(self._count(t, p))
+            # float16: a gradient beyond 65504 (1 / p for p < 1.5e-5) is inf, as in Keras.
+            return grad.reshape(shape).astype(dtype, copy=False)
 
     # --- for subclasses -----------------------------------------------------------------------
     def _pred(self, y_pred):
@@ -276,7 +343,7 @@ class BinaryCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.axis = _check_axis(axis)
 
@@ -287,6 +354,8 @@ class BinaryCrossentropy(Loss):
         t, p, shape = super()._inputs(y_true, y_pred)
         if not -p.ndim <= self.axis < p.ndim:
             raise ValueError(f"axis={self.axis} is out of range for y_pred of shape {shape}.")
+        if not self.from_logits:
+            _check_probabilities(self._who(), p)
         if self.label_smoothing:
             t = t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         return t, p, shape
@@ -355,7 +424,7 @@ class CategoricalCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.axis = _check_axis(axis)
 
@@ -373,6 +442,9 @@ class CategoricalCrossentropy(Loss):
                 "y_pred one column per class.",
                 stacklevel=3,
             )
+        if not self.from_logits:
+            # One class: warned above; its "row" cannot sum to 1 unless it is 1.
+            _check_probabilities(self._who(), p, self.axis if p.shape[self.axis] > 1 else None)
         if self.label_smoothing:
             num_classes = p.shape[self.axis]
             t = t * (1.0 - self.label_smoothing) + self.label_smoothing / num_classes
@@ -432,7 +504,7 @@ class SparseCategoricalCrossentropy(Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.axis = _check_axis(axis)
 
     def _inputs(self, y_true, y_pred):
@@ -444,8 +516,15 @@ class SparseCategoricalCrossentropy(Loss):
             )
         if isinstance(y_true, (str, bytes)) or y_true is None:
             raise TypeError(f"y_true must be integer class labels, but got {y_true!r}.")
-        labels = np.asarray(y_true)
-        if not (np.issubdtype(labels.dtype, np.number) or labels.dtype == np.bool_):
+        try:
+            labels = np.asarray(y_true)
+        except ValueError:  # a ragged list
+            raise TypeError(
+                "y_true must be integer class labels (an array), but got a ragged list."
+            ) from None
+        if np.iscomplexobj(labels) or not (
+            np.issubdtype(labels.dtype, np.number) or labels.dtype == np.bool_
+        ):
             raise TypeError(
                 f"y_true must be integer class labels, but got an array of dtype {labels.dtype}."
             )
@@ -475,6 +554,8 @@ class SparseCategoricalCrossentropy(Loss):
                 f"classes, the last axis of y_pred of shape {_shape_str(p.shape)}), but "
                 f"y_true contains {labels[out].reshape(-1)[0].item()!r}."
             )
+        if not self.from_logits:
+            _check_probabilities(self._who(), p, -1)
         return labels.astype(np.int64), p, p.shape
 
     def _count(self, t, p):

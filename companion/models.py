@@ -28,7 +28,7 @@ from companion.layers import (
     _auto_name,
     _weight_list,
 )
-from companion.utils import as_float_array, as_generator, blas_threads
+from companion.utils import as_float_array, as_generator, blas_threads, check_bool
 
 __all__ = ["Sequential", "from_keras"]
 
@@ -39,11 +39,42 @@ def _matches_binary(y_true, y_pred, threshold=0.5):
     return (y_true == (y_pred > threshold)).astype(np.float64)
 
 
+def _check_metric_labels(name, y_true, y_pred, sparse):
+    """A ValueError when the labels' shape does not fit the metric (one-hot vs integer)."""
+    y_true = np.asarray(y_true)
+    onehot_shape = tuple(y_pred.shape)
+    label_shapes = (onehot_shape[:-1], (*onehot_shape[:-1], 1))
+    if sparse and y_true.shape not in label_shapes:
+        hint = (
+            " These look like one-hot labels: use 'categorical_accuracy' (or 'accuracy', "
+            "which picks the right one from the shapes)."
+            if y_true.shape == onehot_shape
+            else ""
+        )
+        raise ValueError(
+            f"Metric '{name}' needs integer class labels of shape {label_shapes[0]} for "
+            f"predictions of shape {onehot_shape}, but got labels of shape {y_true.shape}.{hint}"
+        )
+    if not sparse and y_true.shape != onehot_shape:
+        hint = (
+            " These look like integer class labels: use 'sparse_categorical_accuracy' (or "
+            "'accuracy', which picks the right one from the shapes)."
+            if y_true.shape in label_shapes
+            else ""
+        )
+        raise ValueError(
+            f"Metric '{name}' needs one-hot labels of the predictions' shape {onehot_shape}, "
+            f"but got labels of shape {y_true.shape}.{hint}"
+        )
+
+
 def _matches_categorical(y_true, y_pred):
+    _check_metric_labels("categorical_accuracy", y_true, y_pred, sparse=False)
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
 
 
 def _matches_sparse(y_true, y_pred):
+    _check_metric_labels("sparse_categorical_accuracy", y_true, y_pred, sparse=True)
     y_true = np.asarray(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
@@ -216,6 +247,7 @@ class Sequential:
 
     # --- forward and backward ---------------------------------------------------------------------
     def __call__(self, x, training=False):
+        training = False if training is None else check_bool(training, "training")
         x = as_float_array(x, name=f"The input of model '{self.name}'")
         if not self._layers:
             raise ValueError(f"Model '{self.name}' has no layers yet: add some first.")
@@ -544,6 +576,12 @@ class Sequential:
         ``ONE_BLAS_THREAD_BELOW``).
         """
         self._check_compiled()
+        shuffle = check_bool(shuffle, "shuffle")
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError(
+                "callbacks must be a list of callbacks, e.g. callbacks=[EarlyStopping(...)], "
+                f"but got {type(callbacks).__name__}."
+            )
         x, y = self._check_xy(x, y)
         epochs = _check_positive_int(epochs, "epochs")
         # None means 32, as in Keras.

@@ -29,6 +29,8 @@ import numbers
 
 import numpy as np
 
+from companion.utils import MIRROR_KERAS, check_bool
+
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "get", "names"]
 
 
@@ -133,20 +135,37 @@ class Optimizer:
         return grads
 
     @staticmethod
-    def _clip_by_norm(g, clip_norm):
-        # TensorFlow's tf.clip_by_norm: g * c / max(||g||, c); a zero gradient stays zero.
-        l2sum = np.sum(np.square(g))
-        l2norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
-        return (g * clip_norm) / np.maximum(l2norm, clip_norm)
+    def _clip_scale(grads, clip_norm):
+        """The factor c / ||grads|| that brings the L2 norm of all ``grads`` down to c (1 when
+        the norm is already <= c), computed without overflow or underflow.
 
-    @staticmethod
-    def _clip_by_global_norm(grads, clip_norm):
+        sum(g**2) overflows float32 once |g| passes ~1e19 (float64: ~1e154), which TensorFlow's
+        formula turns into a zero or NaN update. With m the largest |g|, the norm is m * r,
+        r = sqrt(sum((g / m)**2)) in [1, sqrt(size)]: no square exceeds 1, and the factor
+        (c / m) / r never forms the norm itself (which may exceed the largest float).
+        NaN or inf in a gradient gives NaN (a diverged step shows up as NaN, as in Keras).
+        """
+        m = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in grads)
+        if m == 0.0:
+            return 1.0
+        if not np.isfinite(m):
+            return float("nan")
+        r = np.sqrt(sum(float(np.sum(np.square(g.astype(np.float64) / m))) for g in grads))
+        scale = (clip_norm / m) / r
+        return min(scale, 1.0)
+
+    @classmethod
+    def _clip_by_norm(cls, g, clip_norm):
+        # TensorFlow's tf.clip_by_norm: g * c / max(||g||, c); a zero gradient stays zero.
+        scale = cls._clip_scale([g], clip_norm)
+        return g if scale == 1.0 else (g * scale).astype(g.dtype, copy=False)
+
+    @classmethod
+    def _clip_by_global_norm(cls, grads, clip_norm):
         # scale = c * min(1/norm, 1/c): 1 when the global norm is <= c; NaN when the norm is
-        # not finite (Keras adds (norm - norm) for that), so a diverged step shows up as NaN.
-        norm = np.sqrt(np.sum(np.stack([np.sum(np.square(g)) for g in grads])))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = clip_norm * np.minimum(1.0 / norm, 1.0 / clip_norm) + (norm - norm)
-        return [g * scale.astype(g.dtype) for g in grads]
+        # not finite (as Keras, which adds (norm - norm)), so a diverged step shows up as NaN.
+        scale = cls._clip_scale(grads, clip_norm)
+        return grads if scale == 1.0 else [(g * scale).astype(g.dtype, copy=False) for g in grads]
 
     # --- applying ----------------------------------------------------------------------------
     def apply(self, grads, variables):
@@ -164,13 +183,34 @@ class Optimizer:
             )
         checked = []
         for i, (g, v) in enumerate(zip(grads, variables)):
+            if g is None:
+                raise ValueError(
+                    f"Gradient {i} is None: there is no gradient for variable {i} (of shape "
+                    f"{getattr(v, 'shape', '?')}). Leave that variable out of apply(), or pass "
+                    "np.zeros_like(variable) if it should stay as it is."
+                )
             if not isinstance(v, np.ndarray) or not np.issubdtype(v.dtype, np.floating):
                 raise TypeError(
                     f"Variable {i} must be a floating NumPy array (it is updated in place), "
                     f"but got {type(v).__name__}"
                     + (f" of dtype {v.dtype}." if isinstance(v, np.ndarray) else ".")
                 )
-            g = np.asarray(g)
+            if isinstance(g, (str, bytes)):
+                raise TypeError(f"Gradient {i} must be an array of numbers, but got {g!r}.")
+            try:
+                g = np.asarray(g)
+            except ValueError:  # a ragged list
+                raise TypeError(
+                    f"Gradient {i} must be an array of numbers (not a ragged list)."
+                ) from None
+            if (
+                g.dtype == object
+                or np.iscomplexobj(g)
+                or not (np.issubdtype(g.dtype, np.number) or np.issubdtype(g.dtype, np.bool_))
+            ):
+                raise TypeError(
+                    f"Gradient {i} must be an array of numbers, but got dtype {g.dtype}."
+                )
             if g.shape != v.shape:
                 raise ValueError(
                     f"Gradient {i} has shape {g.shape} but its variable has shape {v.shape}; "
@@ -179,8 +219,11 @@ class Optimizer:
             checked.append(g.astype(v.dtype, copy=False))
         if not checked:
             return self.iterations
-        for g, v in zip(self._clip_gradients(checked), variables):
-            self.update_step(g, v, self.get_slots(v))
+        # A gradient whose square overflows (|g| > 1e154 in float64, 1e19 in float32) makes
+        # inf or NaN as in Keras, silently: clipnorm/global_clipnorm is the remedy.
+        with np.errstate(**MIRROR_KERAS):
+            for g, v in zip(self._clip_gradients(checked), variables):
+                self.update_step(g, v, self.get_slots(v))
         self.iterations += 1
         return self.iterations
 
@@ -238,7 +281,7 @@ class SGD(Optimizer):
     ):
         super().__init__(learning_rate, clipnorm, clipvalue, global_clipnorm, name)
         self.momentum = _check_float(momentum, "momentum", 0.0, 1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool(nesterov, "nesterov")
 
     def _slot_names(self):
         return ("momentum",) if self.momentum != 0 else ()
@@ -275,9 +318,9 @@ class RMSprop(Optimizer):
 
     Example:
         >>> w = np.array([1.0])
-        >>> RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0).apply([np.array([2.0])], [w])
+        >>> RMSprop(learning_rate=0.1, rho=0.5, epsilon=1e-12).apply([np.array([2.0])], [w])
         1
-        >>> w  # v = 0.5 * 4 = 2, step = 0.1 * 2 / sqrt(2)
+        >>> w  # v = 0.5 * 4 = 2, step = 0.1 * 2 / sqrt(2 + 1e-12)
         array([0.85857864])
     """
 
@@ -296,8 +339,9 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, clipnorm, clipvalue, global_clipnorm, name)
         self.rho = _check_float(rho, "rho", 0.0, 1.0, high_open=True)
         self.momentum = _check_float(momentum, "momentum", 0.0, 1.0)
-        self.epsilon = _check_float(epsilon, "epsilon", 0.0)
-        self.centered = bool(centered)
+        # epsilon > 0: with 0, a zero gradient gives 0 / 0 = NaN weights.
+        self.epsilon = _check_float(epsilon, "epsilon", 0.0, low_open=True)
+        self.centered = check_bool(centered, "centered")
 
     def _slot_names(self):
         names = ["velocity"]
@@ -382,8 +426,8 @@ class Adam(Optimizer):
         super().__init__(learning_rate, clipnorm, clipvalue, global_clipnorm, name)
         self.beta_1 = _check_float(beta_1, "beta_1", 0.0, 1.0, high_open=True)
         self.beta_2 = _check_float(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = _check_float(epsilon, "epsilon", 0.0)
-        self.amsgrad = bool(amsgrad)
+        self.epsilon = _check_float(epsilon, "epsilon", 0.0, low_open=True)
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
 
     def _slot_names(self):
         return (

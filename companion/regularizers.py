@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, lookup_name, resolve_identifier
+from companion.utils import MIRROR_KERAS, as_float_array, lookup_name, resolve_identifier
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "names", "ALL"]
 
@@ -86,11 +86,13 @@ class L1L2(Regularizer):
         x = as_float_array(x, "weights")
         penalty = x.dtype.type(0.0)
         # A zero factor's term is skipped, not multiplied by 0 (as Keras): an infinite
-        # weight then gives inf instead of 0 * inf = nan in the unused term.
-        if self.l1 != 0.0:
-            penalty = penalty + x.dtype.type(self.l1) * np.sum(np.abs(x))
-        if self.l2 != 0.0:
-            penalty = penalty + x.dtype.type(self.l2) * np.sum(np.square(x))
+        # weight then gives inf instead of 0 * inf = nan in the unused term. Weights whose
+        # square overflows give inf, as in Keras, without a NumPy warning.
+        with np.errstate(**MIRROR_KERAS):
+            if self.l1 != 0.0:
+                penalty = penalty + x.dtype.type(self.l1) * np.sum(np.abs(x))
+            if self.l2 != 0.0:
+                penalty = penalty + x.dtype.type(self.l2) * np.sum(np.square(x))
         return float(penalty)
 
     def gradient(self, x):

@@ -18,7 +18,13 @@ def as_float_array(x, name="input", dtype=None):
     """
     # Fast path for what the training loop passes on every step (a float array): the checks
     # below cost more than a small layer's arithmetic.
-    if type(x) is np.ndarray and x.dtype in _FLOAT_DTYPES and dtype in (None, x.dtype):
+    # (`dtype is None` spelled out: np.dtype(None) is float64, so `dtype in (None, ...)` would
+    # take float64 for "no dtype given" and skip the cast.)
+    if (
+        type(x) is np.ndarray
+        and x.dtype in _FLOAT_DTYPES
+        and (dtype is None or np.dtype(dtype) == x.dtype)
+    ):
         return x
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a number or an array of numbers, but got {x!r}.")
@@ -44,6 +50,11 @@ def as_float_array(x, name="input", dtype=None):
     return arr
 
 
+#: ``with np.errstate(**MIRROR_KERAS):`` -- inf and NaN are computed silently where Keras computes
+#: them too (an overflow to inf, NaN in, NaN out), as the contract in docs/architecture.md says.
+MIRROR_KERAS = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
+
+
 def check_finite(arr, what):
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity, naming ``what`` it is."""
     arr = np.asarray(arr)
@@ -54,6 +65,41 @@ def check_finite(arr, what):
             "Check how the values were computed (a division by zero or an overflow?)."
         )
     return arr
+
+
+def check_bool(value, name):
+    """``value`` as a Python bool, or a ``TypeError`` naming the argument ``name``.
+
+    Only ``True``/``False`` (and NumPy's ``np.True_``/``np.False_``) are booleans: a string
+    such as ``"False"`` is truthy in Python and would silently act as ``True``, and ``0``/``1``
+    are more often a mistaken argument than a flag.
+
+        >>> check_bool(np.True_, "training")
+        True
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"`{name}` must be True or False, but got {value!r} ({type(value).__name__}).")
+
+
+def check_finite_after_cast(value, dtype, what):
+    """``value`` cast to ``dtype`` and checked finite *after* the cast.
+
+    A float64 1e39 is finite but becomes ``inf`` in float32: checking before the cast would let
+    it in.
+    """
+    arr = np.asarray(value)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(cast)):
+        big = np.all(np.isfinite(arr)) if np.issubdtype(arr.dtype, np.number) else False
+        if big:
+            raise ValueError(
+                f"{what} overflows {np.dtype(dtype).name} (largest finite value "
+                f"{float(np.finfo(dtype).max):.4g}); expected values that fit in that dtype."
+            )
+        check_finite(cast, what)
+    return cast
 
 
 def check_seed(seed):

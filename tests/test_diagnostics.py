@@ -131,7 +131,7 @@ def test_training_true_runs_dropout_as_fit_does():
         [
             layers.Dense(16, activation="relu", seed=0, dtype="float64"),
             layers.Dropout(0.5, seed=1),
-            layers.Dense(3, seed=2, dtype="float64"),
+            layers.Dense(3, activation="softmax", seed=2, dtype="float64"),
         ]
     )
     x = np.abs(np.random.default_rng(0).normal(size=(1, 4)))  # one sample: rows are per unit

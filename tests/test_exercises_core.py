@@ -644,3 +644,166 @@ def test_describe_keeps_a_small_matrix_on_one_line():
     assert text == "[[1. , 2. , 3. ], [0.5, 0. , 1. ]]"
     assert describe(np.zeros((4, 4))) == "an array of shape (4, 4)"
     assert describe([1.5, 2.0]) == "[1.5, 2. ]"
+
+
+# --- issue 17: time limits, repeated calls, unanticipated answers, global state ---------------
+def _pair_question(**kwargs):
+    """A check that (like nb05 q4) unpacks the learner's pair with int(): it does not anticipate
+    other types, so a wrong type fails inside the checker's own code."""
+
+    def check(pair_of):
+        a, b = pair_of(np.array([3, 1]))
+        if (int(a), int(b)) != (1, 3):
+            raise NotYet("not sorted")
+
+    return Question(
+        "q9",
+        check_fn=check,
+        solution_source="def pair_of(x):\n    return int(min(x)), int(max(x))",
+        **kwargs,
+    )
+
+
+def test_infinite_loop_is_stopped_with_the_limit_in_the_message():
+    def pair_of(x):
+        while True:
+            pass
+
+    q = _pair_question(time_limit=0.2)
+    status, message = q.evaluate(pair_of)
+    assert status == NOT_YET
+    assert message.startswith("your function pair_of did not return within 0.2 s — an infinite")
+    with ex.core.time_limit(1.0):  # the alarm is off again: a short sleep is not interrupted
+        import time
+
+        time.sleep(0.3)
+
+
+def test_default_time_limit_is_five_seconds():
+    assert ex.core.TIME_LIMIT == 5.0 and _pair_question().time_limit == 5.0
+
+
+def test_learner_function_called_once_per_distinct_input():
+    calls = []
+
+    def relu(x):
+        calls.append(x.shape)
+        return np.maximum(x, 0.0)
+
+    def check(fn):
+        for _ in range(3):  # the same input three times, as a careless check might
+            expect_array(fn(X.copy()), np.maximum(X, 0.0))
+        expect_array(fn(X[:2].copy()), np.maximum(X[:2], 0.0))
+
+    assert Question("q", check_fn=check).evaluate(relu)[0] == CORRECT
+    assert calls == [(3,), (2,)]
+
+
+def test_replayed_call_repeats_the_change_to_its_input():
+    def sort_in_place(x):
+        x.sort()
+        return x[0]
+
+    def check(fn):
+        a, b = np.array([3.0, 1.0]), np.array([3.0, 1.0])
+        fn(a)
+        fn(b)  # replayed from the cache: b must be changed as a was
+        if not np.array_equal(b, [1.0, 3.0]):
+            raise NotYet("b unchanged")
+        raise NotYet("changed its input")
+
+    assert Question("q", check_fn=check).evaluate(sort_in_place) == (NOT_YET, "changed its input")
+
+
+def test_generators_are_never_cached():
+    def draw(rng):
+        return rng.random()
+
+    def check(fn):
+        a = fn(np.random.default_rng(0))
+        b = fn(np.random.default_rng(0))
+        assert a == b  # both calls ran: equal draws from equal seeds
+
+    assert Question("q", check_fn=check).evaluate(draw)[0] == CORRECT
+
+
+@pytest.mark.parametrize(
+    "answer, came",
+    [
+        (lambda x: ("a", "b"), "a tuple of 2 str"),
+        (lambda x: (None, None), "a tuple of 2 None"),
+        (lambda x: [[1, 2], [3]], "a list of 2 list"),
+        (lambda x: np.ones((2, 2)), "an array of shape (2, 2) and dtype float64"),
+    ],
+)
+def test_unanticipated_answer_forms_are_not_a_bug_in_the_course(answer, came):
+    status, message = _pair_question().evaluate(answer)
+    assert status == NOT_YET and "bug in the course" not in message
+    assert f"what pair_of returned, {came}; it expects a tuple of 2 int" in message
+
+
+def test_bug_in_the_course_only_when_the_reference_fails_too():
+    def check(fn):
+        return {}["missing"]  # a broken check: fails for every answer
+
+    q = Question("q", check_fn=check, solution_source="def f(x):\n    return x")
+    status, message = q.evaluate(lambda x: x)
+    assert status == NOT_YET and "This is a bug in the course" in message
+
+
+def test_wrong_number_of_answers():
+    q = relu_question()
+    status, message = q.evaluate(np.abs, np.abs)
+    assert status == NOT_YET
+    assert message == "q1.check expects 1 answer(s), q1.check(relu), but got 2."
+
+
+def test_system_exit_is_reported_and_keyboard_interrupt_stops():
+    import sys
+
+    def relu(x):
+        sys.exit(1)
+
+    status, message = relu_question().evaluate(relu)
+    assert status == NOT_YET and "SystemExit" in message and "return" in message
+
+    def stopped(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        relu_question().evaluate(stopped)
+
+
+def test_numpy_global_state_restored_and_checks_run_under_defaults():
+    def relu(x):
+        np.seterr(all="raise")
+        np.set_printoptions(precision=1)
+        np.random.seed(0)  # noqa: NPY002 -- a learner's global seed, to be undone
+        return np.maximum(x, 0.0)
+
+    def check(fn):
+        fn(X.copy())
+        with np.errstate(divide="ignore"):
+            np.log(np.zeros(1))  # the checker's own arithmetic does not raise
+        return np.geterr()["divide"] == "warn"
+
+    before_err, before_print = np.geterr(), np.get_printoptions()
+    before_random = np.random.get_state()[1].copy()  # noqa: NPY002
+    with np.errstate(invalid="raise"):  # a learner's setting from an earlier cell
+        assert Question("q", check_fn=check).evaluate(relu)[0] == CORRECT
+        assert np.geterr()["invalid"] == "raise"
+    assert np.geterr() == before_err and np.get_printoptions() == before_print
+    np.testing.assert_array_equal(np.random.get_state()[1], before_random)  # noqa: NPY002
+
+
+def test_huge_integer_answer():
+    status, message = Question("q", check_fn=lambda n: expect_number(n, 12, name="n")).evaluate(
+        10**400
+    )
+    assert status == NOT_YET and "401 digits" in message
+
+
+def test_form():
+    assert ex.core.form((1, 2.0)) == "a tuple of 2 (int, float)"
+    assert ex.core.form([]) == "an empty list"
+    assert ex.core.form("x") == "a string" and ex.core.form(3) == "an int"

@@ -366,6 +366,7 @@ def test_shape_mismatch_names_both_shapes(name):
 def test_sparse_label_shapes_and_values(keras):
     rng = np.random.default_rng(6)
     y_pred = rng.uniform(0.1, 1, size=(5, 4))
+    y_pred /= y_pred.sum(axis=-1, keepdims=True)  # probabilities: rows sum to 1
     labels = np.array([0, 3, 1, 2, 3])
     loss = cl.SparseCategoricalCrossentropy()
     base = loss(labels, y_pred)
@@ -443,6 +444,8 @@ def test_categorical_axis_matches_keras(keras):
             if not from_logits
             else rng.normal(size=y_true.shape)
         )
+        if not from_logits:  # probabilities: they sum to 1 along the class axis
+            y_pred /= y_pred.sum(axis=1, keepdims=True)
         ours = cl.CategoricalCrossentropy(from_logits=from_logits, axis=1)
         theirs = keras.losses.CategoricalCrossentropy(
             from_logits=from_logits, axis=1, dtype="float64"

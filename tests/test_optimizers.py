@@ -179,12 +179,14 @@ def test_update_rules_by_hand():
     SGD(learning_rate=0.5, momentum=0.5, nesterov=True).apply([np.array([2.0])], [w])
     assert w[0] == 1.0 + 0.5 * -1.0 - 1.0  # m = -1; w += 0.5 * m - lr * g
     w = np.array([1.0])
-    RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0).apply([np.array([2.0])], [w])
-    np.testing.assert_allclose(w, [1.0 - 0.1 * 2.0 / np.sqrt(2.0)], rtol=1e-15)
+    RMSprop(learning_rate=0.1, rho=0.5, epsilon=2.0**-40).apply([np.array([2.0])], [w])
+    np.testing.assert_allclose(w, [1.0 - 0.1 * 2.0 / np.sqrt(2.0 + 2.0**-40)], rtol=1e-15)
     w = np.array([1.0])
-    Adam(learning_rate=0.1, beta_1=0.5, beta_2=0.75, epsilon=0.0).apply([np.array([3.0])], [w])
+    Adam(learning_rate=0.1, beta_1=0.5, beta_2=0.75, epsilon=2.0**-40).apply([np.array([3.0])], [w])
     alpha = 0.1 * np.sqrt(1 - 0.75) / (1 - 0.5)
-    np.testing.assert_allclose(w, [1.0 - alpha * 1.5 / np.sqrt(0.25 * 9.0)], rtol=1e-15)
+    np.testing.assert_allclose(
+        w, [1.0 - alpha * 1.5 / (np.sqrt(0.25 * 9.0) + 2.0**-40)], rtol=1e-15
+    )
 
 
 def test_in_place_state_iterations_and_apply_gradients():
@@ -236,7 +238,8 @@ def test_get_and_config(keras):
         (lambda: SGD(momentum=1.5), r"`momentum` must be in \[0.0, 1.0\], but got 1.5"),
         (lambda: SGD(momentum=-0.5), r"`momentum` must be in \[0.0, 1.0\]"),
         (lambda: RMSprop(rho=1.0), r"`rho` must be in \[0.0, 1.0\), but got 1.0"),
-        (lambda: RMSprop(epsilon=-1e-7), r"`epsilon` must be in \[0.0, inf\]"),
+        (lambda: RMSprop(epsilon=-1e-7), r"`epsilon` must be in \(0.0, inf\]"),
+        (lambda: Adam(epsilon=0), r"`epsilon` must be in \(0.0, inf\], but got 0.0"),
         (lambda: Adam(beta_1=1.0), r"`beta_1` must be in \[0.0, 1.0\)"),
         (lambda: Adam(beta_2=float("nan")), "`beta_2` must be in"),
         (lambda: Adam(clipnorm=0.0), r"`clipnorm` must be in \(0.0, inf\], but got 0.0"),

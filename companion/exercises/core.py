@@ -69,6 +69,25 @@ defines, in order). ``setup`` gives the names the solution needs from earlier ce
 function returning one); ``numpy`` is always available as ``np``.
 
 ``evaluate(*answers)`` returns ``(status, message)`` instead of printing, for tests.
+
+What a check guarantees, whatever the learner's code does
+--------------------------------------------------------
+- Each call of a learner's function (a ``def`` or ``lambda`` passed as an answer) has a time
+  limit, ``TIME_LIMIT`` seconds (``Question(time_limit=...)``): past it the check says
+  "your function did not return within 5 s — an infinite loop?". The limit uses
+  ``signal.setitimer``/``SIGALRM``, so it works on the main thread of a Unix process (a
+  Jupyter kernel runs cells there); elsewhere (Windows, a worker thread) there is no limit.
+  The alarm interrupts Python code; a single long NumPy call finishes first.
+- Within one check a learner's function is called once per distinct input: a repeated call
+  with equal arguments (arrays, numbers, strings, tuples of them) replays the first result,
+  including any change the first call made to its input arrays.
+- A wrong-typed or wrong-shaped answer that a check did not anticipate still gets "Not yet",
+  naming what came and what the reference solution gives. "A bug in the course" is said only
+  when the reference solution fails its own check too.
+- NumPy's error state (``np.seterr``), print options and legacy global random state are
+  restored after each check; checks run under NumPy's default error state.
+- ``SystemExit`` raised by a learner's code becomes "Not yet" with a sentence;
+  ``KeyboardInterrupt`` (the stop button) stops the check, as it stops any cell.
 """
 
 import ast
@@ -80,8 +99,11 @@ import linecache
 import numbers
 import os
 import re
+import signal
 import sysconfig
 import textwrap
+import threading
+import time
 import types
 import warnings
 
@@ -108,6 +130,72 @@ class NotYet(Exception):
 
 class NotAttempted(Exception):
     """Raise from a check function to report ``Not attempted: <message>``."""
+
+
+#: Seconds one call of a learner's function may take before the check gives up on it.
+TIME_LIMIT = 5.0
+
+
+class TimeLimitExceeded(BaseException):
+    """A learner's function ran past its time limit.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the ``except Exception`` of the learner's
+    own code and of the checks cannot swallow it, so it reaches ``Question.evaluate``.
+    """
+
+    def __init__(self, name, seconds):
+        super().__init__(name, seconds)
+        self.name = name
+        self.seconds = seconds
+
+
+def _alarm_available():
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def time_limit(seconds, name="your function"):
+    """Inside the block, raise ``TimeLimitExceeded`` after ``seconds`` of wall time.
+
+    Uses ``SIGALRM`` (``signal.setitimer``), available on the main thread of a Unix process,
+    which is where a Jupyter kernel runs cells; elsewhere (Windows, other threads) and for
+    ``seconds=None`` there is no limit. A timer that was already running (pytest-timeout's,
+    say) is put back afterwards with the time it had left.
+    """
+    if seconds is None or not _alarm_available():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TimeLimitExceeded(name, seconds)
+
+    old_handler = signal.signal(signal.SIGALRM, on_alarm)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay:
+            left = max(old_delay - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, old_interval)
+
+
+@contextlib.contextmanager
+def _preserved_global_state():
+    """Run a check under NumPy's default error state; put back what the learner had after.
+
+    A learner's ``np.seterr(all="raise")`` (in a cell or in their function) must neither make
+    the checker's own arithmetic raise nor outlive the check; the same for print options and
+    NumPy's legacy global random state (``np.random.seed``).
+    """
+    random_state = np.random.get_state()  # noqa: NPY002 -- saved to be restored, not used
+    with np.errstate(all="warn", under="ignore"), np.printoptions():
+        try:
+            yield
+        finally:
+            np.random.set_state(random_state)  # noqa: NPY002
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,20 +440,72 @@ def _returned_blank(fn_name, result):
     )
 
 
-def _wrap_learner_function(fn, allow_none):
-    """A transparent wrapper that turns a ``...``/``None`` return into ``NotAttempted``.
+_MAX_KEY_SIZE = 1_000_000  # larger arrays are not worth hashing for the call cache
 
+
+def _content_key(value):
+    """A hashable key equal for equal plain data (arrays, numbers, strings, tuples/lists of
+    them), or None for anything else (generators, models...), which is never cached."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return (type(value).__name__, value)
+    if isinstance(value, np.generic):
+        return ("np", value.dtype.str, value.tobytes())
+    if isinstance(value, np.ndarray):
+        if value.dtype == object or value.size > _MAX_KEY_SIZE:
+            return None
+        return ("nd", value.shape, value.dtype.str, np.ascontiguousarray(value).tobytes())
+    if isinstance(value, (tuple, list)):
+        keys = [_content_key(v) for v in value]
+        return None if any(k is None for k in keys) else (type(value).__name__, tuple(keys))
+    return None
+
+
+class _CheckSession:
+    """What one ``evaluate`` remembers about the learner's functions: the time limit, a cache
+    of results per distinct input, and each function's last call (for "what came")."""
+
+    def __init__(self, time_limit):
+        self.time_limit = time_limit
+        self.cache = {}
+        self.last_call = {}  # answer index -> (args, kwargs, result)
+
+
+def _wrap_learner_function(fn, allow_none, session=None, index=0):
+    """A transparent wrapper around a learner's function.
+
+    It turns a ``...``/``None`` return into ``NotAttempted``, applies the session's time limit
+    (``time_limit``), restores NumPy's error state after each call, and replays the result of
+    an earlier call with equal arguments (see ``_content_key``), including what that call did
+    to its input arrays, so that a check never runs a slow function twice on the same input.
     Only plain functions (``def`` and ``lambda``) are wrapped; classes and other callables are
     passed through unchanged so that ``isinstance`` checks in a check still work.
     """
     if not isinstance(fn, types.FunctionType):
         return fn
+    session = session or _CheckSession(TIME_LIMIT)
+    name = getattr(fn, "__name__", "your function")
+    if name == "<lambda>":
+        name = "your function"
 
     @functools.wraps(fn)
     def learner_function(*args, **kwargs):
-        result = fn(*args, **kwargs)
+        inputs = [*args, *kwargs.values()]
+        key = _content_key((list(args), sorted(kwargs.items())))
+        if key is not None and key in session.cache:
+            result, after = session.cache[key]
+            for arr, new in zip(inputs, after):
+                if isinstance(arr, np.ndarray) and arr.flags.writeable:
+                    arr[...] = new
+            session.last_call[index] = (args, kwargs, result)
+            return _copy(result)
+        with time_limit(session.time_limit, name), np.errstate():
+            result = fn(*args, **kwargs)
         if result is Ellipsis or (result is None and not allow_none):
-            raise _returned_blank(getattr(fn, "__name__", "your function"), result)
+            raise _returned_blank(name, result)
+        session.last_call[index] = (args, kwargs, result)
+        if key is not None:
+            after = [a.copy() if isinstance(a, np.ndarray) else None for a in inputs]
+            session.cache[key] = (_copy(result), after)
         return result
 
     return learner_function
@@ -406,6 +546,9 @@ class Question:
         generic "Not yet"; returning a string gives the "why" printed after ``Correct!``.
     hint : str or list of str, optional
         Hints shown one at a time by ``hint()``.
+    time_limit : float or None
+        Seconds one call of a learner's function may take (default ``TIME_LIMIT``, 5 s);
+        ``None`` for no limit.
     solution_source : str, optional
         Python source defining the same names as the answer cell.
     correct : str
@@ -442,6 +585,7 @@ class Question:
         answer_names=None,
         setup=None,
         allow_none=False,
+        time_limit=None,
     ):
         if not isinstance(name, str) or not name:
             raise TypeError(f"Question name must be a non-empty string, but got {name!r}.")
@@ -479,7 +623,9 @@ class Question:
         self.todo = todo
         self.setup = setup
         self.allow_none = allow_none
+        self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.last_status = None
+        self._reference_verdict = None  # does the reference pass its own check? (cached)
         self._hints_shown = 0
         fn = getattr(check_fn, "func", check_fn)  # functools.partial
         code = getattr(fn, "__code__", None) or getattr(
@@ -517,18 +663,44 @@ class Question:
         for label, value in items:
             if _is_blank(value, self.allow_none):
                 return NOT_ATTEMPTED, self.todo or _blank_message(label, value)
-        args = [_wrap_learner_function(a, self.allow_none) for a in answers]
-        kwargs = {k: _wrap_learner_function(a, self.allow_none) for k, a in named_answers.items()}
-        with warnings.catch_warnings(record=True) as caught:
+        arity = self._arity_message(answers, named_answers)
+        if arity:
+            return NOT_YET, arity
+        session = _CheckSession(self.time_limit)
+        args = [
+            _wrap_learner_function(a, self.allow_none, session, i) for i, a in enumerate(answers)
+        ]
+        kwargs = {
+            k: _wrap_learner_function(a, self.allow_none, session, k)
+            for k, a in named_answers.items()
+        }
+        with warnings.catch_warnings(record=True) as caught, _preserved_global_state():
             warnings.simplefilter("always")
-            status, message = self._run_check(args, kwargs)
+            status, message = self._run_check(args, kwargs, session, answers, named_answers)
         if status == NOT_YET:
             numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
             if numeric:
                 message += f" (NumPy warned: {_shorten(numeric[0].message, 80)})"
         return status, message
 
-    def _run_check(self, args, kwargs):
+    def _arity_message(self, answers, named_answers):
+        """A "Not yet" text when the check cannot take that many answers (or those names)."""
+        try:
+            inspect.signature(self.check_fn).bind(*answers, **named_answers)
+        except TypeError:
+            pass
+        except ValueError:  # no signature to read: let the check itself decide
+            return None
+        else:
+            return None
+        names = ", ".join(self.answer_names) or "your answer"
+        got = len(answers) + len(named_answers)
+        return (
+            f"{self.name}.check expects {len(self.answer_names) or 'a different number of'} "
+            f"answer(s), {self.name}.check({names}), but got {got}."
+        )
+
+    def _run_check(self, args, kwargs, session, answers, named_answers):
         try:
             result = self.check_fn(*args, **kwargs)
         except NotYet as exc:
@@ -540,15 +712,22 @@ class Question:
                 "your code still raises NotImplementedError: replace that line with your "
                 "code, run the cell, then run this check again."
             )
+        except TimeLimitExceeded as exc:
+            return NOT_YET, (
+                f"your function {exc.name} did not return within {exc.seconds:g} s — an "
+                "infinite loop? (A `while` whose condition never becomes False, or a loop "
+                "variable that never changes?)"
+            )
+        except SystemExit:
+            return NOT_YET, (
+                "your code raised SystemExit (sys.exit() or exit()), which ends a script, not "
+                "a function: remove it and `return` the result instead."
+            )
         except Exception as exc:  # learner's error or a bug in the check: never a traceback
             deciding, _ = _innermost_frames(exc, self._checker_codes)
             if deciding is not None and deciding[0] == "learner":
                 return NOT_YET, describe_exception(exc, self._checker_codes) + "."
-            return NOT_YET, (
-                f"the checker itself failed ({type(exc).__name__}: {_shorten(exc, 120)}). "
-                "This is a bug in the course, not necessarily in your answer: please report it. "
-                f"{self.name}.solution() shows a reference answer."
-            )
+            return NOT_YET, self._checker_failure(exc, session, answers, named_answers)
         # np.allclose returns np.bool_, whose False is not `False`.
         if isinstance(result, (bool, np.bool_)) and not result:
             return NOT_YET, self._generic_not_yet()
@@ -556,6 +735,69 @@ class Question:
             return CORRECT, result
         # Anything else (None, True, or the value an expect_* helper returned) means "correct".
         return CORRECT, self.correct
+
+    def _checker_failure(self, exc, session, answers, named_answers):
+        """The message for an exception raised by the check's own code.
+
+        If the reference solution passes this check, the check choked on the form of the
+        learner's answer (a type or shape it did not anticipate): say what came and what
+        the reference gives. Only when the reference fails too is it a bug in the course.
+        """
+        reason = f"({type(exc).__name__}: {_shorten(exc, 120)})"
+        if self._reference_passes() is not True:
+            return (
+                f"the checker itself failed {reason}. This is a bug in the course, not "
+                "necessarily in your answer: please report it. "
+                f"{self.name}.solution() shows a reference answer."
+            )
+        came, expected = self._forms(session, answers, named_answers)
+        return (
+            f"the check cannot use {came}; it expects {expected}. Compare with what the task "
+            f"asks for ({self.name}.hint() may help). {reason}"
+        )
+
+    def _reference_passes(self):
+        """True/False: does the reference solution pass this check? None: there is none."""
+        if self._reference_verdict is None:
+            self._reference_verdict = "running"  # a failure inside the reference's own check
+            try:
+                status, _ = self.evaluate_solution()
+                verdict = status == CORRECT
+            except Exception:
+                verdict = False
+            self._reference_verdict = verdict if self.solution_source else None
+        return self._reference_verdict if self._reference_verdict != "running" else False
+
+    def _forms(self, session, answers, named_answers):
+        """(what came, what was expected) in words, e.g. ("the result of most_confused, a
+        tuple of 2 str", "a tuple of 2 int")."""
+        try:
+            reference = self.reference_answers()
+        except Exception:
+            reference = ()
+        for index, (args, kwargs, result) in reversed(list(session.last_call.items())):
+            if isinstance(index, int) and index < len(self.answer_names):
+                name = self.answer_names[index]
+            else:
+                fn = answers[index] if isinstance(index, int) else named_answers[index]
+                name = getattr(fn, "__name__", "your function")
+            name = "your function" if name == "<lambda>" else name
+            came = f"what {name} returned, {form(result)}"
+            ref_fn = reference[index] if isinstance(index, int) and index < len(reference) else None
+            if callable(ref_fn):
+                try:
+                    with time_limit(self.time_limit, "the reference solution"):
+                        want = ref_fn(*map(_copy, args), **{k: _copy(v) for k, v in kwargs.items()})
+                    return came, form(want)
+                except BaseException as exc:  # noqa: BLE001 -- only to describe; never raised
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+            return came, "something else (see the task)"
+        values = [*answers, *named_answers.values()]
+        came = "your answer, " + form(values[0] if len(values) == 1 else tuple(values))
+        if reference:
+            return came, form(reference[0] if len(reference) == 1 else tuple(reference))
+        return came, "something else (see the task)"
 
     def _generic_not_yet(self):
         more = f" {self.name}.hint() gives a hint." if self.hints else ""
@@ -655,6 +897,31 @@ def describe(value, max_items=6):
     if callable(value) and hasattr(value, "__name__"):
         return f"the function {value.__name__}"
     return _shorten(repr(value), 80)
+
+
+def form(value):
+    """The type and shape of a value in words, without its content (it may be an answer).
+
+    >>> form((1, 2)), form(np.zeros((2, 3))), form([[1, 2], [3]])
+    ('a tuple of 2 int', 'an array of shape (2, 3) and dtype float64', 'a list of 2 list')
+    """
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        kinds = ["None" if v is None else type(v).__name__ for v in value]
+        if not kinds:
+            return f"an empty {type(value).__name__}"
+        same = len(set(kinds)) == 1
+        inner = kinds[0] if same else ", ".join(kinds[:4]) + (", ..." if len(kinds) > 4 else "")
+        if not same:
+            inner = f"({inner})"
+        return f"a {type(value).__name__} of {len(value)} {inner}"
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return "a string"
+    article = "an" if type(value).__name__[0] in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
 
 
 def _kind(value):
@@ -864,7 +1131,15 @@ def expect_number(
     if not isinstance(answer, (numbers.Real, np.number)) or isinstance(answer, bool):
         raise NotYet(f"{name} should be a number, but it is {_kind(answer)}.")
     value = answer.item() if isinstance(answer, np.generic) else answer
-    if not np.isfinite(value):
+    if isinstance(value, numbers.Integral) and abs(value) > 2**53:
+        try:
+            float(value)
+        except OverflowError:  # 10**400: no float holds it, NumPy cannot compare it
+            raise NotYet(
+                f"{name} is an integer with {len(str(abs(value)))} digits, far too large: an "
+                "exponent or a product that should have been a sum?"
+            ) from None
+    if not np.isfinite(float(value)):
         raise NotYet(f"{name} is {value}: an overflow, a log of 0 or a division by zero?")
     exact = isinstance(expected, (numbers.Integral, np.integer)) and not isinstance(expected, bool)
     if exact:
@@ -1087,7 +1362,11 @@ __all__ = [
     "expect_function",
     "expect_number",
     "for_case",
+    "form",
     "questions_in",
+    "time_limit",
+    "TIME_LIMIT",
+    "TimeLimitExceeded",
     "call_learner",
     "require_result",
     "load_keras",
