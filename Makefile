@@ -48,7 +48,7 @@ lab: install
 # nbqa hands ruff a temporary .py file, so pyproject's "*.ipynb" per-file ignores do not
 # apply: the same four are repeated on the nbqa line (imports after the setup cell, figures).
 lint: install
-	$(BIN)/ruff check companion tests tools benchmarks notebooks/py hub
+	$(BIN)/ruff check companion tests tools benchmarks hub notebooks/py
 	$(BIN)/ruff format --check companion tests tools benchmarks hub
 	$(BIN)/nbqa ruff $(NOTEBOOKS) --extend-ignore=E402,B018,F811,F401
 

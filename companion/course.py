@@ -31,7 +31,7 @@ LEARNER_EXTRAS = ("keras", "lab")
 TEST_EXTRAS = ("keras", "lab", "test")
 KERNEL = ["--name", "dl-course", "--display-name", "Dense & activations (course)"]
 # What `make lint`, `make unit` and `make nbval` run (tests/test_course_commands.py compares).
-LINT_PATHS = ["companion", "tests", "tools", "benchmarks"]
+LINT_PATHS = ["companion", "tests", "tools", "benchmarks", "hub"]
 NBQA_IGNORES = "--extend-ignore=E402,B018,F811,F401"
 NBVAL_FLAGS = [
     "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
