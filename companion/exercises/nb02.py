@@ -250,7 +250,7 @@ q3 = Question(
     check_fn=_check_tanh_slope,
     hint=[
         "Backpropagation multiplies the incoming gradient by the activation's derivative at z "
-        "(notebook 02, section 9): the factor is tanh'(2), a slope, not a value of tanh.",
+        "(section 3 of this notebook): the factor is tanh'(2), a slope, not a value of tanh.",
         "tanh'(z) = 1 - tanh(z)²: square 0.964 first.",
         "1 - 0.964² = 1 - 0.929 = 0.071: tanh_slope_at_2 = 0.07",
     ],

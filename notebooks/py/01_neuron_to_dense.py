@@ -253,8 +253,9 @@ print("parameters:", our_dense.count_params(), "vs", keras_dense.count_params())
 # The same outputs to float32 rounding, and the same parameter count. float32 keeps about 7
 # significant digits and these outputs are of order 1, so two libraries that add the products
 # in a different order may differ in the 7th digit, by about 1e-7: ten times below the printed
-# bound. (On the machine that stored this notebook the gap was exactly 0; yours may show a
-# few units of 1e-8.) Whatever you learn from reading the companion's code is what Keras does.
+# bound. (On the machine that stored this notebook the gap was exactly 0; on yours it may be
+# a few units of 1e-8, and the line above reads the same.) Whatever you learn from reading
+# the companion's code is what Keras does.
 #
 # ## 6. Inputs with more than two axes: Dense works on the last axis
 #

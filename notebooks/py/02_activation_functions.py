@@ -225,7 +225,7 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 # weights, spread from about −12 to 12, where the slope is nearly 0.
 #
 # With the larger weights most inputs land on the flat arms of the curve: the mean slope
-# (in the legend) falls from about 0.2 to about 0.09, so the gradient through this one
+# (in the legend) falls from about 0.21 to about 0.10, so the gradient through this one
 # layer is cut by another factor of two, before the weights have had their say. This is
 # **saturation**, and it is why weight scales matter (notebook 06).
 #
@@ -255,11 +255,9 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 # in float32, and the derivative against TensorFlow's automatic differentiation
 # (`tf.GradientTape`, which notebook 03 explains). The inputs include large values (±8) where
 # saturation and rounding show.
-
-
+#
 # `activation_gaps(name, x)` (in `companion.compare`) returns two numbers: the largest
-# `|companion − Keras|` of the values `f(x)`, and the same for the gradient, where Keras's side
-# comes from TensorFlow's automatic differentiation. The inputs include large values (±8).
+# `|companion − Keras|` of the values `f(x)`, and the same for the gradient.
 
 # %%
 x64 = np.linspace(-8.0, 8.0, 41).reshape(-1, 1) * np.array([1.0, 0.5, -0.25])  # 41 rows of 3
