@@ -429,10 +429,12 @@ for name, ours, theirs in zip(names, hidden.grads + out.grads, twin_grads):
 #
 # For classification the last layer usually has a softmax and the loss is the categorical
 # cross-entropy, `L = −(1/N) Σₙ Σₖ y[n, k] · log p[n, k]` with `p = softmax(z)` and one-hot
-# labels `y`. Going through `∂L/∂p` and then the softmax's Jacobian works, but the two combine
+# labels `y` (row `n` is 1 at sample `n`'s true class, 0 elsewhere). Going through `∂L/∂p` and
+# then the softmax's Jacobian (the matrix of its partial derivatives `∂p[n, k] / ∂z[n, j]`)
+# works, but the two combine
 # into something much simpler. With `log p[n, k] = z[n, k] − log Σₘ exp(z[n, m])`:
 #
-# `∂ log p[n, k] / ∂z[n, j] = [k = j] − p[n, j]`, so
+# `∂ log p[n, k] / ∂z[n, j] = [k = j] − p[n, j]` (`[k = j]` is 1 when `k = j`, else 0), so
 # `∂L/∂z[n, j] = −(1/N) Σₖ y[n, k] ([k = j] − p[n, j]) = (p[n, j] − y[n, j]) / N`,
 #
 # because the one-hot `y[n, :]` sums to 1. The gradient is the prediction minus the target,

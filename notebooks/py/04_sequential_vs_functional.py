@@ -317,8 +317,8 @@ plots.model_graph(two_outputs, "two_outputs: one trunk, two heads")
 # side by side, the heads label and faulty, each an output of the model.
 #
 # To train it, `compile` takes one loss per output, by the outputs' names; the training loss is
-# their sum (or a weighted sum, with `loss_weights`). Let us train it once, one epoch on 256
-# random samples, to see what `fit` reports:
+# their sum (or a weighted sum, with `loss_weights`). Let us train it once, one epoch (one pass over
+# the data) on 256 random samples, to see what `fit` reports:
 
 # %%
 keras.utils.set_random_seed(0)
