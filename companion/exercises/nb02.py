@@ -105,6 +105,10 @@ def _check_silu_derivative(silu_derivative):
                 "sigmoid(x) (the derivative of x, which is 1, times sigmoid(x)).",
             ),
             (s + x * s, "sigmoid'(x) is sigmoid(x) * (1 - sigmoid(x)), not sigmoid(x)."),
+            (
+                s + s * (1 - s),
+                "the second term of the product rule lost its x: it is x * sigmoid'(x).",
+            ),
             (x * s, "that is silu itself, not its derivative."),
         ]
         with for_case(label):
