@@ -300,7 +300,8 @@ def activation_grid(names=None, x=None, derivative=True, ncols=6):
     with style():
         for ax, name in zip(axes.flat, names, strict=False):
             _draw_activation(ax, name, x, derivative, {}, show_legend=False)
-            ax.set_title(curve_label(name))
+            label = curve_label(name)  # "log_softmax([x, 0])[0]" needs a smaller font to fit
+            ax.set_title(label, **({"fontsize": 8.5} if len(label) > 14 else {}))
         for ax in axes.flat[len(names) :]:
             fig.delaxes(ax)
         # The title is the key (a figure legend would collide with it in constrained layout).
@@ -623,9 +624,12 @@ def network_diagram(kernels, biases=None, title=None, matrix=0):
                     zorder=3,
                 )
             )
-            ax.text(x, y, name, ha="center", va="center", fontsize=8, zorder=4)
-            if layer and biases is not None:
-                ax.text(x + 0.28, y - 0.22, f"b={biases[layer - 1][i]:+.2g}", fontsize=7)
+            ax.text(x, y, name, ha="center", va="center", fontsize=7 if len(name) > 2 else 8,
+                    zorder=4)  # fmt: skip
+            if layer and biases is not None:  # on a white pad above the arrows, to stay legible
+                pad = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}
+                ax.text(x + 0.26, y - 0.26, f"b={biases[layer - 1][i]:+.2g}", fontsize=7.5,
+                        va="top", zorder=5, bbox=pad)  # fmt: skip
         ax.set_xlim(-0.5, 2.0 * len(kernels) + 0.9)
         ax.set_ylim(-max(sizes) / 2 - 0.1, max(sizes) / 2 + 0.1)
         ax.set_aspect("equal")
@@ -783,23 +787,27 @@ def graph_diagram(nodes, edges, title, figsize=(9.0, 3.6)):
         }
         for source, target, forward, backward in edges:
             (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
+            # The arrow ends at the boxes' edges (patchA/patchB), not at their centres, so a
+            # wide box such as "L = Σ y ⊙ G" is not crossed by its own arrow.
             ax.annotate(
                 "",
-                xy=(0.5, 0.5),
-                xycoords=handles[target],
-                xytext=(0.5, 0.5),
-                textcoords=handles[source],
+                xy=(x1, y1),
+                xytext=(x0, y0),
                 arrowprops={"arrowstyle": "-|>", "color": PALETTE[7], "lw": 1.2,
-                            "shrinkA": 14, "shrinkB": 14},
+                            "patchA": handles[source].get_bbox_patch(),
+                            "patchB": handles[target].get_bbox_patch(),
+                            "shrinkA": 3, "shrinkB": 3},
             )  # fmt: skip
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            pad = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}
+            # Labels sit above the arrows (zorder 4) on a white pad, so a line never runs
+            # through their text.
+            pad = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"}
             if forward:
                 ax.text(mx, my + 0.1, forward, ha="center", va="bottom", fontsize=8.5,
-                        color=PALETTE[0], bbox=pad, zorder=2)  # fmt: skip
+                        color=PALETTE[0], bbox=pad, zorder=4)  # fmt: skip
             if backward:
                 ax.text(mx, my - 0.1, backward, ha="center", va="top", fontsize=8.5,
-                        color=PALETTE[3], style="italic", bbox=pad, zorder=2)  # fmt: skip
+                        color=PALETTE[3], style="italic", bbox=pad, zorder=4)  # fmt: skip
         xs = [x for x, _, _ in nodes.values()]
         ys = [y for _, y, _ in nodes.values()]
         ax.set_xlim(min(xs) - 0.8, max(xs) + 1.3)
@@ -898,11 +906,11 @@ def dense_layer_graph(x, kernel, bias, grad_output):
     nodes = {
         "x": (0, 1.2, "x"),
         "W": (0, -1.2, "W"),
-        "matmul": (3, 0, "@"),
-        "b": (3, -1.9, "b"),
-        "add": (6, 0, "+"),
-        "tanh": (9, 0, "tanh"),
-        "L": (12, 0, "L = Σ y ⊙ G"),
+        "matmul": (4, 0, "@"),  # wide gaps: the array labels on the slanted edges fit
+        "b": (4, -1.9, "b"),
+        "add": (7, 0, "+"),
+        "tanh": (10, 0, "tanh"),
+        "L": (13.8, 0, "L = Σ y ⊙ G"),
     }
     edges = [
         ("x", "matmul", f"x = {_fmt(x)}", f"dx = δ @ Wᵀ\n= {_fmt(delta @ W.T)}"),
@@ -913,7 +921,7 @@ def dense_layer_graph(x, kernel, bias, grad_output):
         ("tanh", "L", f"y = {_fmt(y)}", f"G = {_fmt(G)}"),
     ]
     title = f"One dense layer, L = sum(tanh(x @ W + b) * G): x {x.shape}, W {W.shape}, b {b.shape}"
-    return graph_diagram(nodes, edges, title, figsize=(10.0, 4.0))
+    return graph_diagram(nodes, edges, title, figsize=(10.5, 4.0))
 
 
 # ---------------------------------------------------------------------------------------------

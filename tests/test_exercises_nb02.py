@@ -29,9 +29,18 @@ def sigmoid(x):
         (lambda x: x * sigmoid(x) * (1 - sigmoid(x)), "only the second term"),
         (lambda x: sigmoid(x) + x * sigmoid(x), "not sigmoid(x)"),
         (lambda x: x * sigmoid(x), "that is silu itself"),
+        (lambda x: sigmoid(x) + sigmoid(x) * (1 - sigmoid(x)), "lost its x"),
         (np.tanh, "values of silu_derivative(x) are off"),
     ],
-    ids=["sigmoid", "sigmoid-derivative", "second-term-only", "no-chain", "silu", "unrelated"],
+    ids=[
+        "sigmoid",
+        "sigmoid-derivative",
+        "second-term-only",
+        "no-chain",
+        "silu",
+        "second-term-without-x",
+        "unrelated",
+    ],
 )
 def test_q1_typical_mistakes(wrong, hint):
     status, message = evaluate(nb02.q1, wrong)

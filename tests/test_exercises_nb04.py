@@ -193,6 +193,21 @@ def test_q4_heads_skip_the_trunk(keras):
     assert "'size' is fed by ['features']" in message
 
 
+def test_q4_outputs_in_the_wrong_order(keras):
+    L = keras.layers
+
+    def build_two_head_model():
+        inputs = keras.Input(shape=(8,), name="features")
+        t = L.Dense(32, activation="relu", name="trunk")(inputs)
+        a = L.Dense(3, activation="softmax", name="species")(t)
+        b = L.Dense(1, name="size")(t)
+        return keras.Model(inputs, [b, a])
+
+    status, message = nb04.q4.evaluate(build_two_head_model)
+    assert status == NOT_YET
+    assert "order [size, species]" in message
+
+
 def test_q4_dict_outputs_are_accepted(keras):
     L = keras.layers
 

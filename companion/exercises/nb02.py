@@ -105,6 +105,10 @@ def _check_silu_derivative(silu_derivative):
                 "sigmoid(x) (the derivative of x, which is 1, times sigmoid(x)).",
             ),
             (s + x * s, "sigmoid'(x) is sigmoid(x) * (1 - sigmoid(x)), not sigmoid(x)."),
+            (
+                s + s * (1 - s),
+                "the second term of the product rule lost its x: it is x * sigmoid'(x).",
+            ),
             (x * s, "that is silu itself, not its derivative."),
         ]
         with for_case(label):
@@ -250,7 +254,7 @@ q3 = Question(
     check_fn=_check_tanh_slope,
     hint=[
         "Backpropagation multiplies the incoming gradient by the activation's derivative at z "
-        "(notebook 02, section 9): the factor is tanh'(2), a slope, not a value of tanh.",
+        "(section 3 of this notebook): the factor is tanh'(2), a slope, not a value of tanh.",
         "tanh'(z) = 1 - tanh(z)²: square 0.964 first.",
         "1 - 0.964² = 1 - 0.929 = 0.071: tanh_slope_at_2 = 0.07",
     ],

@@ -367,6 +367,15 @@ def _check_two_heads(build_two_head_model):
             f"the outputs come from {list(model.output_names)}; they should be the layers "
             "'species' and 'size'."
         )
+    # A list of outputs is paired with a list of targets (or losses) by position, so its order
+    # is part of the model; a dict of outputs is paired by name and has no order to get wrong.
+    result = model(np.zeros((1, 8), dtype="float32"))
+    if isinstance(result, (list, tuple)) and tuple(result[0].shape) == (1, 1):
+        raise NotYet(
+            "the outputs come in the order [size, species]; the task asks for [species, size]. "
+            "Keras pairs a list of targets or losses with the outputs by position, so the "
+            "order is part of what the model promises."
+        )
     sources = _sources(model)
     if sources.get("trunk") != ["features"]:
         raise NotYet(f"'trunk' is fed by {sources.get('trunk')}; it should read the input.")

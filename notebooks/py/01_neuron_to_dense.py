@@ -43,15 +43,6 @@ from companion.compare import best_line_accuracy, max_abs_diff, report_gap
 from companion.exercises import nb01 as ex
 
 # %% [markdown]
-# `report_gap(label, a, b, bound)` prints how far apart two results are, as
-# `max |a − b| < bound`. Why a bound and not the exact number? The last digits of a sum of
-# floats depend on the order in which your CPU adds them, so the exact gap (2e-16 here, 4e-16
-# there) changes from machine to machine, while "below 1e-12" holds on all of them. Each bound
-# in this notebook is at least ten times the gap we measured; a real mistake (a missing bias)
-# is off by 0.1 or more, and then `report_gap` prints the gap itself.
-
-
-# %% [markdown]
 # ## 1. One neuron: a weighted sum plus a bias
 #
 # An artificial neuron receives `n` numbers `x₁ … xₙ`, multiplies each by a **weight** `wᵢ`,
@@ -166,6 +157,13 @@ plots.dense_shapes(batch=5, in_features=3, units=4)
 #
 # Now with numbers: five samples through our layer. Row `i` of the result is what sample `i`
 # alone gives.
+#
+# To compare two results we use `report_gap(label, a, b, bound)`, which prints how far apart
+# they are, as `max |a − b| < bound`. Why a bound and not the exact number? The last digits of
+# a sum of floats depend on the order in which your CPU adds them, so the exact gap (2e-16
+# here, 4e-16 there) changes from machine to machine, while "below 1e-12" holds on all of
+# them. Each bound in this notebook is at least ten times the gap we measured; a real mistake
+# (a missing bias) is off by 0.1 or more, and then `report_gap` prints the gap itself.
 
 # %%
 rng = np.random.default_rng(0)
@@ -253,8 +251,9 @@ print("parameters:", our_dense.count_params(), "vs", keras_dense.count_params())
 # The same outputs to float32 rounding, and the same parameter count. float32 keeps about 7
 # significant digits and these outputs are of order 1, so two libraries that add the products
 # in a different order may differ in the 7th digit, by about 1e-7: ten times below the printed
-# bound. (On the machine that stored this notebook the gap was exactly 0; yours may show a
-# few units of 1e-8.) Whatever you learn from reading the companion's code is what Keras does.
+# bound. (On the machine that stored this notebook the gap was exactly 0; on yours it may be
+# a few units of 1e-8, and the line above reads the same.) Whatever you learn from reading
+# the companion's code is what Keras does.
 #
 # ## 6. Inputs with more than two axes: Dense works on the last axis
 #

@@ -65,8 +65,8 @@ def to_numpy(tensor):
 #
 # **How much can one nonlinear layer do?** The *universal approximation theorem* answers: a
 # network with one hidden layer of a continuous activation `f`, followed by a linear output,
-# can approximate any continuous function on a bounded region as closely as you like, given
-# enough hidden units, **if and only if `f` is not a polynomial** (Cybenko 1989 proved it for
+# can approximate any continuous function on a closed, bounded region as closely as you like,
+# given enough hidden units, **if and only if `f` is not a polynomial** (Cybenko 1989 proved it for
 # sigmoids, Hornik 1991 for bounded activations, Leshno, Lin, Pinkus & Schocken 1993 in this
 # general form). relu, tanh and sigmoid qualify; `linear` (a polynomial of degree 1) does not,
 # which is notebook 01's collapse again. The theorem promises that good weights *exist*; it
@@ -181,9 +181,9 @@ plots.properties_table(CATALOGUE)
 # - A maximum derivative of **0.25** (sigmoid) or 1/6 (hard_sigmoid) bounds the
 #   *activation's share* of the backward signal. Going back through a layer, the gradient is
 #   multiplied elementwise by `f′(z)` and then by the weights: `δ_in = (f′(z) ⊙ δ) @ Wᵀ`
-#   (notebook 03 derives it). The activation shrinks every entry to at most 0.25 of its size;
-#   the weights may scale the result up or down. Unless they make up for it, deep stacks of
-#   sigmoids make gradients vanish (notebook 07).
+#   (⊙ is the elementwise product; notebook 03 derives it). The activation shrinks every
+#   entry to at most 0.25 of its size; the weights may scale the result up or down. Unless
+#   they make up for it, deep stacks of sigmoids make gradients vanish (notebook 07).
 # - **relu** saturates on the left: a unit whose input stays negative gets zero gradient and
 #   may never recover (a "dead ReLU"). leaky_relu and elu keep a gradient there.
 # - **tanh** and **selu** are zero-centred; sigmoid and relu are not (their outputs are
@@ -225,7 +225,7 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 # weights, spread from about −12 to 12, where the slope is nearly 0.
 #
 # With the larger weights most inputs land on the flat arms of the curve: the mean slope
-# (in the legend) falls from about 0.2 to about 0.09, so the gradient through this one
+# (in the legend) falls from about 0.21 to about 0.10, so the gradient through this one
 # layer is cut by another factor of two, before the weights have had their say. This is
 # **saturation**, and it is why weight scales matter (notebook 06).
 #
@@ -233,12 +233,14 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 #
 # - **Hidden layers: the ReLU family.** Start with `relu`: it is cheap, its derivative is
 #   exactly 1 wherever the unit is active, so it does not saturate for positive inputs, and
-#   it trains deep networks well with He initialization (Nair & Hinton 2010; Glorot, Bordes &
+#   it trains deep networks well with He initialization, a scale for the random starting
+#   weights that notebook 06 explains (Nair & Hinton 2010; Glorot, Bordes &
 #   Bengio 2011; He et al. 2015; Goodfellow, Bengio & Courville, *Deep Learning*, §6.3, call
 #   it "an excellent default choice"). If many units die (notebook 07), use `leaky_relu` or
 #   `elu`. The smooth `gelu` and `silu` are the defaults of transformers (Hendrycks & Gimpel
 #   2016; Ramachandran, Zoph & Le 2017), slightly more accurate there and slower everywhere;
-#   `selu` with LeCun-normal weights makes plain deep MLPs self-normalizing (Klambauer et al.
+#   `selu` with LeCun-normal starting weights (notebook 06) keeps the activations of plain
+#   deep MLPs near mean 0 and variance 1, layer after layer (*self-normalizing*; Klambauer et al.
 #   2017).
 # - **Sigmoid and softmax only at the output**, where they turn logits into probabilities
 #   (section 8). In hidden layers they saturate and their slope is at most 0.25; Glorot &
@@ -255,11 +257,9 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 # in float32, and the derivative against TensorFlow's automatic differentiation
 # (`tf.GradientTape`, which notebook 03 explains). The inputs include large values (±8) where
 # saturation and rounding show.
-
-
+#
 # `activation_gaps(name, x)` (in `companion.compare`) returns two numbers: the largest
-# `|companion − Keras|` of the values `f(x)`, and the same for the gradient, where Keras's side
-# comes from TensorFlow's automatic differentiation. The inputs include large values (±8).
+# `|companion − Keras|` of the values `f(x)`, and the same for the gradient.
 
 # %%
 x64 = np.linspace(-8.0, 8.0, 41).reshape(-1, 1) * np.array([1.0, 0.5, -0.25])  # 41 rows of 3
@@ -456,6 +456,8 @@ print("log_softmax([0, 1000]): ", activations.log_softmax(np.array([0.0, 1000.0]
 # | one of k, one-hot labels | k units, `softmax` | `categorical_crossentropy` |
 # | several of k labels at once | k units, `sigmoid` | `binary_crossentropy` |
 #
+# (A *one-hot* label is a row of k numbers, 1 at the true class and 0 elsewhere.)
+#
 # **`from_logits=True`.** Every cross-entropy loss in Keras has a `from_logits` argument. With
 # `from_logits=False` (the default) it expects probabilities, i.e. an output layer with sigmoid
 # or softmax. With `from_logits=True` it expects the raw scores `z` (a `linear` output layer)
@@ -563,8 +565,10 @@ print("weights changed by a forward pass:", changed(before, layer))
 # %% [markdown]
 # Nothing moved. Now the gradient of the loss `mean(y²)` with respect to the kernel, computed
 # with the companion's `backward` (notebook 03 derives it: `dW = xᵀ @ (grad_out ⊙ relu′(z))`),
-# and one SGD step with Keras's optimizer. `relu′(z)` is 1 where a unit is on and 0 where it is
-# off, so a sample adds to column `j` of the gradient only if unit `j` was on for it:
+# and one step of SGD (stochastic gradient descent: each weight `w` becomes
+# `w − learning_rate · gradient`) with Keras's optimizer. `relu′(z)` is 1 where a unit is on
+# and 0 where it is off, so a sample adds to column `j` of the gradient only if unit `j` was
+# on for it:
 
 # %%
 twin = layers.Dense(3, activation="relu", dtype="float64")

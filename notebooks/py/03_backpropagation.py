@@ -89,7 +89,8 @@ plots.scalar_neuron_graph(x0, w0, b0)
 # Read it from the right: `dL/dL = 1`; tanh multiplies by its local slope, giving `dL/dz`; an
 # add node passes the gradient unchanged to both of its inputs (so `dL/db = dL/dz`); a multiply
 # node sends each input the gradient times the *other* input (`dL/dw = x · dL/dz`). This is
-# all backpropagation is — micrograd, Keras and PyTorch do exactly this, node by node. The
+# all backpropagation is — micrograd (Andrej Karpathy's 100-line teaching library), Keras and
+# PyTorch do exactly this, node by node. The
 # rest of the notebook does it for a whole dense layer, where the numbers become arrays.
 #
 # ## 1. The forward pass we want to differentiate
@@ -288,9 +289,9 @@ err32 = [gradcheck.rel_error(dW32, gradcheck.numerical_gradient(loss32, W32, h=s
 fig, ax = plots.new_figure(figsize=(6, 3.4))
 ax.loglog(steps, err64, "o-", label="float64")
 ax.loglog(steps, err32, "s--", label="float32")
-for level, text in [(1e-7, "right below 1e-7"), (1e-2, "wrong above 1e-2")]:
+for level, text, at in [(1e-7, "right below 1e-7", 2e-7), (1e-2, "wrong above 1e-2", 2e-9)]:
     ax.axhline(level, color="grey", lw=0.8, ls=":")
-    ax.text(2e-9, level * 1.6, text, fontsize=8, color="grey")
+    ax.text(at, level * 1.6, text, fontsize=8, color="grey")
 ax.set(xlabel="step h", ylabel="relative error of dW", ylim=(1e-12, 3))
 ax.set_title("Gradient check: the same correct gradient in two precisions")
 ax.legend(loc="lower left")
@@ -428,10 +429,12 @@ for name, ours, theirs in zip(names, hidden.grads + out.grads, twin_grads):
 #
 # For classification the last layer usually has a softmax and the loss is the categorical
 # cross-entropy, `L = −(1/N) Σₙ Σₖ y[n, k] · log p[n, k]` with `p = softmax(z)` and one-hot
-# labels `y`. Going through `∂L/∂p` and then the softmax's Jacobian works, but the two combine
+# labels `y` (row `n` is 1 at sample `n`'s true class, 0 elsewhere). Going through `∂L/∂p` and
+# then the softmax's Jacobian (the matrix of its partial derivatives `∂p[n, k] / ∂z[n, j]`)
+# works, but the two combine
 # into something much simpler. With `log p[n, k] = z[n, k] − log Σₘ exp(z[n, m])`:
 #
-# `∂ log p[n, k] / ∂z[n, j] = [k = j] − p[n, j]`, so
+# `∂ log p[n, k] / ∂z[n, j] = [k = j] − p[n, j]` (`[k = j]` is 1 when `k = j`, else 0), so
 # `∂L/∂z[n, j] = −(1/N) Σₖ y[n, k] ([k = j] − p[n, j]) = (p[n, j] − y[n, j]) / N`,
 #
 # because the one-hot `y[n, :]` sums to 1. The gradient is the prediction minus the target,
@@ -483,7 +486,8 @@ print("gradient from the logits:  ", cce_logits.backward(y_bad, z_bad))
 
 # %%
 upstream = np.array([[5.0, -7.0, 3.0]])  # any gradient with respect to p
-print("softmax backward at p = [1, 0, 0]:", activations.softmax.backward(z_bad, upstream))
+stopped = activations.softmax.backward(z_bad, upstream) + 0.0  # + 0.0 prints -0.0 as 0.0
+print("softmax backward at p = [1, 0, 0]:", stopped)
 
 # %% [markdown]
 # From the logits, the combined gradient `p − y` never goes through the softmax's Jacobian:

@@ -256,8 +256,10 @@ mlp_seq.summary(line_length=80, print_fn=print)
 plots.model_graph(mlp_seq, "mlp_sequential: a chain")
 
 # %% [markdown]
-# *Figure:* the model as a column of boxes joined by downward arrows, from the input through
-# the Dense layer hidden to the Dense layer probs; every layer reads exactly the one above it.
+# *Figure:* two boxes in a column joined by a downward arrow, the Dense layer hidden above the
+# Dense layer probs, each with its input and output shapes; every layer reads exactly the one
+# above it. (Without Graphviz the companion's drawing shows the input `features` on top and no
+# shapes.)
 #
 # ## 5. What Sequential cannot express
 #
@@ -315,8 +317,8 @@ plots.model_graph(two_outputs, "two_outputs: one trunk, two heads")
 # side by side, the heads label and faulty, each an output of the model.
 #
 # To train it, `compile` takes one loss per output, by the outputs' names; the training loss is
-# their sum (or a weighted sum, with `loss_weights`). Let us train it once, one epoch on 256
-# random samples, to see what `fit` reports:
+# their sum (or a weighted sum, with `loss_weights`). Let us train it once, one epoch (one pass over
+# the data) on 256 random samples, to see what `fit` reports:
 
 # %%
 keras.utils.set_random_seed(0)
