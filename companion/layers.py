@@ -228,9 +228,12 @@ class Layer:
 
     def regularization_grads(self):
         """Gradients of the penalties, aligned with ``weights`` (``None`` where none)."""
+        regs = list(self._regularizers())
+        # A subclass may add weights (a Dense with a learnable slope) without regularizers.
+        regs += [None] * (len(self.weights) - len(regs))
         return [
             None if r is None else np.asarray(r.gradient(w), dtype=w.dtype)
-            for r, w in zip(self._regularizers(), self.weights)
+            for r, w in zip(regs, self.weights)
         ]
 
     def get_config(self):
