@@ -29,12 +29,15 @@ __all__ = [
     "DEAD_ACTIVATIONS",
     "SATURATING_ACTIVATIONS",
     "StatsTable",
+    "UpdateRatioRecorder",
     "activation_histograms",
     "activation_stats",
     "gradient_histograms",
     "gradient_stats",
     "layer_outputs",
     "network_histograms",
+    "update_ratio_callback",
+    "update_ratio_table",
     "weight_gradients",
 ]
 
@@ -584,6 +587,10 @@ def gradient_stats(model, x, y, loss=None, include_bias=False, training=False):
     One row per kernel (and per bias when ``include_bias``), as in Karpathy's makemore part 3:
 
     - ``grad_norm``: sqrt(sum(grad**2)); ``grad_mean``, ``grad_std``: over the weight's entries;
+    - ``grad_rms``: sqrt(mean(grad**2)), the typical gradient of ONE weight. Use it (or
+      ``grad_data_ratio``) to compare layers of different shapes: the norm of a 784 x 64 kernel
+      sums 50,176 squares, that of a 64 x 10 kernel 640, so shape alone makes the first norm
+      sqrt(50176 / 640) = 8.9 times larger;
     - ``weight_std``: std of the weight itself;
     - ``grad_data_ratio``: grad_std / weight_std, how big a step the gradient suggests relative
       to the weights (NaN when the weights are all equal, e.g. a bias initialised to zeros).
@@ -611,6 +618,7 @@ def _gradient_rows(gradients, include_bias, bins=None, value_range=None, density
             "weight": name,
             "shape": tuple(np.shape(w)),
             "grad_norm": float(np.sqrt(np.sum(g64**2))),
+            "grad_rms": float(np.sqrt(np.mean(g64**2))),
             "grad_mean": float(g64.mean()),
             "grad_std": g_std,
             "weight_std": w_std,
@@ -675,3 +683,140 @@ def network_histograms(
     acts = _activation_rows(outputs, threshold, bins)
     gradients = _companion_gradients(model, x, y, loss, training=False, out=out)
     return acts, _gradient_rows(gradients, False, bins)
+
+
+# --------------------------------------------------------------------------------------------
+# Update:data ratios during training
+# --------------------------------------------------------------------------------------------
+
+
+def _trainable_refs(model, include_bias):
+    """``(layer_name, weight_name, read)`` for each trainable weight; ``read()`` gives its value."""
+    refs = []
+    if _kind(model, "update_ratio_callback") == "companion":
+        for layer in model.layers:
+            names = [n for n in layer._weight_names if getattr(layer, n, None) is not None]
+            for name, w in zip(names, layer.trainable_weights):
+                if include_bias or w.ndim >= 2:
+                    refs.append((layer.name, name, lambda w=w: w))
+        return refs
+    import keras
+
+    for layer in model.layers:
+        for v in layer.trainable_weights:
+            if include_bias or len(v.shape) >= 2:
+                refs.append((layer.name, v.name, lambda v=v: keras.ops.convert_to_numpy(v)))
+    return refs
+
+
+class UpdateRatioRecorder:
+    """Karpathy's update:data ratio, recorded during ``fit`` (makemore part 3).
+
+    For each trainable kernel (and bias, with ``include_bias``), at every ``every``-th training
+    step: ``log10(||w_after - w_before|| / ||w_before||)``, the size of the step the optimizer
+    took relative to the size of the weights, whatever the optimizer (for plain SGD the step is
+    ``lr * grad``). Karpathy's rule of thumb: around -3 (a step of 1/1000 of the weights);
+    far below, the layer learns too slowly; far above, the steps are too large for the weights.
+
+    Use ``update_ratio_callback(model)``, which returns a recorder that is a companion callback
+    for a companion model and a Keras callback for a Keras model. After ``fit``: ``steps``
+    (the step numbers recorded, from 0), ``ratios`` (``{"layer/weight": array of log10
+    ratios}``), ``table()`` (one row per weight).
+    """
+
+    def _init_recorder(self, every, include_bias):
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(
+                f"every must be a positive int (record every n-th step), not {every!r}."
+            )
+        self.every = int(every)
+        self.include_bias = bool(include_bias)
+        self.steps = []
+        self._log = {}
+        self._step = 0
+        self._refs = None
+        self._before = None
+
+    @property
+    def ratios(self):
+        return {key: np.asarray(values) for key, values in self._log.items()}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._step % self.every:
+            return
+        if self._refs is None:
+            self._refs = _trainable_refs(self.model, self.include_bias)
+        self._before = [np.array(read(), dtype=np.float64) for _, _, read in self._refs]
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._before is not None:
+            for (layer, name, read), w0 in zip(self._refs, self._before):
+                step = np.linalg.norm(np.asarray(read(), dtype=np.float64) - w0)
+                size = np.linalg.norm(w0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    value = np.log10(step / size) if size > 0 else float("nan")
+                self._log.setdefault(f"{layer}/{name}", []).append(float(value))
+            self.steps.append(self._step)
+            self._before = None
+        self._step += 1
+
+    def table(self, last=None):
+        """One row per weight: ``mean_log10`` over the recorded steps (the ``last`` n only, if
+        given), ``min_log10``, ``max_log10``, ``last_log10``."""
+        return update_ratio_table(self, last)
+
+
+def update_ratio_table(recorder, last=None):
+    """The ``StatsTable`` of an ``UpdateRatioRecorder``: one row per weight (see its ``table``)."""
+    rows = StatsTable()
+    for key, values in recorder.ratios.items():
+        layer, weight = key.rsplit("/", 1)
+        values = values[-last:] if last else values
+        finite = values[np.isfinite(values)]
+        rows.append(
+            {
+                "layer": layer,
+                "weight": weight,
+                "mean_log10": float(finite.mean()) if finite.size else float("nan"),
+                "min_log10": float(finite.min()) if finite.size else float("nan"),
+                "max_log10": float(finite.max()) if finite.size else float("nan"),
+                "last_log10": float(values[-1]) if values.size else float("nan"),
+            }
+        )
+    return rows
+
+
+def update_ratio_callback(model, every=1, include_bias=False):
+    """An ``UpdateRatioRecorder`` for ``model.fit(..., callbacks=[recorder])``.
+
+    A companion ``Sequential`` gets a ``companion.callbacks.Callback``, a Keras model a
+    ``keras.callbacks.Callback`` (weights read with ``keras.ops.convert_to_numpy``, so any
+    backend). Both record the same numbers: trained the same way from the same weights, a Keras
+    model and its ``models.from_keras`` copy give the same ratios.
+
+    >>> from companion.layers import Dense
+    >>> from companion.models import Sequential
+    >>> model = Sequential([Dense(3, seed=0, name="out")])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> rec = update_ratio_callback(model)
+    >>> _ = model.fit(np.ones((8, 4)), np.zeros((8, 3)), batch_size=4, callbacks=[rec])
+    >>> rec.steps, list(rec.ratios)
+    ([0, 1], ['out/kernel'])
+    """
+    if _kind(model, "update_ratio_callback") == "companion":
+        from companion.callbacks import Callback
+
+        class CompanionUpdateRatio(UpdateRatioRecorder, Callback):
+            def __init__(self):
+                Callback.__init__(self)
+                self._init_recorder(every, include_bias)
+
+        return CompanionUpdateRatio()
+    import keras
+
+    class KerasUpdateRatio(UpdateRatioRecorder, keras.callbacks.Callback):
+        def __init__(self):
+            keras.callbacks.Callback.__init__(self)
+            self._init_recorder(every, include_bias)
+
+    return KerasUpdateRatio()

@@ -1,4 +1,4 @@
-"""Layers: Dense, Dropout, Activation and Flatten, each with its backward pass below its forward.
+"""Layers: Dense, Dropout, Activation, Flatten, BatchNormalization; backward below forward.
 
 A layer maps a batch ``x`` to an output and, in ``backward``, maps the gradient of the loss
 with respect to its output back to the gradient with respect to its input, storing the
@@ -24,7 +24,15 @@ from companion.utils import (
     check_finite_after_cast,
 )
 
-__all__ = ["Layer", "Dense", "Dropout", "Activation", "Flatten", "reset_names"]
+__all__ = [
+    "Layer",
+    "Dense",
+    "Dropout",
+    "Activation",
+    "Flatten",
+    "BatchNormalization",
+    "reset_names",
+]
 
 # Keras names layers "dense", "dense_1", "dense_2", ... with one counter per base name for
 # the whole session; ``reset_names`` plays the part of ``keras.backend.clear_session``.
@@ -235,9 +243,12 @@ class Layer:
 
     def regularization_grads(self):
         """Gradients of the penalties, aligned with ``weights`` (``None`` where none)."""
+        regs = list(self._regularizers())
+        # A subclass may add weights (a Dense with a learnable slope) without regularizers.
+        regs += [None] * (len(self.weights) - len(regs))
         return [
             None if r is None else np.asarray(r.gradient(w), dtype=w.dtype)
-            for r, w in zip(self._regularizers(), self.weights)
+            for r, w in zip(regs, self.weights)
         ]
 
     def get_config(self):
@@ -607,3 +618,183 @@ class Flatten(Layer):
         rest = shape[1:]
         size = None if any(d is None for d in rest) else int(np.prod(rest, dtype=np.int64))
         return (shape[0], size)
+
+
+def _check_fraction(value, what, low_open=False):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or not (0 < value < 1 if low_open else 0 <= value <= 1)
+    ):
+        interval = "(0, 1)" if low_open else "[0, 1]"
+        raise ValueError(f"BatchNormalization expects `{what}` in {interval}, but got {value!r}.")
+    return float(value)
+
+
+class BatchNormalization(Layer):
+    """Batch normalization (Ioffe & Szegedy, 2015) over the last axis, as
+    ``keras.layers.BatchNormalization`` (axis=-1).
+
+    training=True (and the layer trainable): normalize with the batch's own statistics,
+        mean = mean of x over every axis but the last, var = the (biased) variance,
+        xhat = (x - mean) / sqrt(var + epsilon),  output = gamma * xhat + beta,
+        and update the moving statistics used at inference, as Keras does:
+        moving_mean = moving_mean * momentum + mean * (1 - momentum)   (same for the variance).
+    otherwise: the same formula with moving_mean and moving_variance instead of the batch's.
+
+    Weights in Keras's order: ``[gamma, beta, moving_mean, moving_variance]`` (gamma only with
+    ``scale=True``, beta only with ``center=True``); gamma and beta are trainable, the moving
+    statistics are not (``trainable_weights`` holds gamma and beta; ``grads`` too).
+
+    Backward in training mode, with m values per unit and dxhat = grad_output * gamma:
+        dgamma = sum(grad_output * xhat),  dbeta = sum(grad_output)
+        dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / sqrt(var + epsilon)
+    (the batch mean and variance depend on x too, which gives the two subtracted terms).
+    In inference mode the statistics are constants: dx = dxhat / sqrt(moving_var + epsilon).
+
+    Example:
+        >>> bn = BatchNormalization()
+        >>> bn(np.array([[1.0], [3.0]]), training=True).round(3)   # mean 2, variance 1
+        array([[-1.],
+               [ 1.]], dtype=float32)
+        >>> bn.moving_mean                                          # 0.99 * 0 + 0.01 * 2
+        array([0.02], dtype=float32)
+    """
+
+    _weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    _min_ndim = 2
+
+    def __init__(
+        self,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        trainable=True,
+        name=None,
+        dtype=None,
+    ):
+        from companion import initializers
+
+        super().__init__(name=name, dtype=dtype, trainable=trainable)
+        self.momentum = _check_fraction(momentum, "momentum")
+        if (
+            isinstance(epsilon, bool)
+            or not isinstance(epsilon, numbers.Real)
+            or not np.isfinite(epsilon)
+            or epsilon <= 0
+        ):
+            raise ValueError(
+                f"BatchNormalization expects `epsilon` to be a small positive number (it keeps "
+                f"the division away from 0), but got {epsilon!r}."
+            )
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+        self._cache = None
+
+    def build(self, input_shape):
+        """Create gamma, beta, moving_mean, moving_variance, one value per feature (last axis)."""
+        shape = _as_shape(input_shape)
+        features = shape[-1] if shape else None
+        if features is None or features <= 0:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}' needs a known, positive number of "
+                f"features (the last axis), but got input shape {_shape_str(shape)}."
+            )
+
+        def make(init):
+            return np.asarray(init((features,), dtype=self.dtype), dtype=self.dtype)
+
+        self.gamma = make(self.gamma_initializer) if self.scale else None
+        self.beta = make(self.beta_initializer) if self.center else None
+        self.moving_mean = make(self.moving_mean_initializer)
+        self.moving_variance = make(self.moving_variance_initializer)
+        super().build(shape)
+
+    @property
+    def features(self):
+        return None if self.moving_mean is None else self.moving_mean.shape[0]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in (self.gamma, self.beta) if w is not None]
+
+    @property
+    def non_trainable_weights(self):
+        return [self.moving_mean, self.moving_variance] if self.built else []
+
+    def call(self, x, training=False):
+        if x.shape[-1] != self.features:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}' normalizes {self.features} features "
+                f"(last axis), but got an input of shape {x.shape}."
+            )
+        axes = tuple(range(x.ndim - 1))
+        batch_stats = training and self.trainable
+        if batch_stats:
+            mean = x.mean(axis=axes)
+            var = np.square(x - mean).mean(axis=axes)
+            m = self.momentum
+            # In place, so that an optimizer or a caller holding the arrays sees the update.
+            self.moving_mean[...] = self.moving_mean * m + mean * (1.0 - m)
+            self.moving_variance[...] = self.moving_variance * m + var * (1.0 - m)
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        inv_std = (1.0 / np.sqrt(var + self.dtype.type(self.epsilon))).astype(self.dtype)
+        xhat = (x - mean) * inv_std
+        out = xhat
+        if self.scale:
+            out = out * self.gamma
+        if self.center:
+            out = out + self.beta
+        self._cache = (xhat, inv_std, batch_stats, x.shape)
+        return out.astype(self.dtype, copy=False)
+
+    def backward(self, grad_output):
+        """Gradient w.r.t. the input; sets ``grads = [dgamma, dbeta]`` (those that exist)."""
+        if self._cache is None:
+            raise self._no_forward_error()
+        xhat, inv_std, batch_stats, shape = self._cache
+        grad = self._check_grad(grad_output, shape)
+        axes = tuple(range(grad.ndim - 1))
+        grads = []
+        if self.scale:
+            grads.append((grad * xhat).sum(axis=axes))
+        if self.center:
+            grads.append(grad.sum(axis=axes))
+        self.grads = grads
+        dxhat = grad * self.gamma if self.scale else grad
+        if not batch_stats:
+            return dxhat * inv_std
+        return (dxhat - dxhat.mean(axis=axes) - xhat * (dxhat * xhat).mean(axis=axes)) * inv_std
+
+    def output_shape_for(self, input_shape):
+        shape = _as_shape(input_shape)
+        if self.built and shape and shape[-1] is not None and shape[-1] != self.features:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}' normalizes {self.features} features "
+                f"(last axis), but got input shape {_shape_str(shape)}."
+            )
+        return shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+        }

@@ -21,6 +21,7 @@ import numpy as np
 from companion import callbacks as callbacks_module
 from companion.layers import (
     Activation,
+    BatchNormalization,
     Dense,
     Dropout,
     Flatten,
@@ -511,7 +512,9 @@ class Sequential:
         for layer in self._layers:
             if not layer.trainable or not layer.weights:
                 continue
-            for g, w, rg in zip(layer.grads, layer.weights, layer.regularization_grads()):
+            # trainable_weights come first in a layer's weights (BatchNormalization's moving
+            # statistics, last, are updated by its forward pass, not by the optimizer).
+            for g, w, rg in zip(layer.grads, layer.trainable_weights, layer.regularization_grads()):
                 grads.append(g if rg is None else g + rg)
                 variables.append(w)
         self.optimizer.apply(grads, variables)
@@ -758,7 +761,8 @@ def _has_tqdm():
 
 # --- from_keras -----------------------------------------------------------------------------------
 _SUPPORTED = (
-    "Dense, Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax (last axis), Flatten and InputLayer"
+    "Dense, Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax (last axis), Flatten, "
+    "BatchNormalization (last axis) and InputLayer"
 )
 
 
@@ -899,6 +903,40 @@ def _check_chain(keras_model):
         )
 
 
+def _batch_normalization(layer, dtype):
+    """The companion copy of a Keras BatchNormalization layer over the last axis."""
+    ndim = len(layer.input.shape) if hasattr(layer, "input") else None
+    axis = layer.axis[0] if isinstance(layer.axis, (list, tuple)) else layer.axis
+    if len(np.atleast_1d(layer.axis)) != 1 or (axis != -1 and (ndim is None or axis != ndim - 1)):
+        raise ValueError(
+            f"from_keras copies BatchNormalization over the last axis only, but layer "
+            f"'{layer.name}' uses axis={layer.axis!r}."
+        )
+    if getattr(layer, "renorm", False):
+        raise ValueError(
+            f"from_keras cannot copy layer '{layer.name}': it uses batch renormalization "
+            "(renorm=True), which the companion's BatchNormalization does not implement."
+        )
+    regs = (getattr(layer, "beta_regularizer", None), getattr(layer, "gamma_regularizer", None))
+    if any(r is not None for r in regs):
+        raise ValueError(
+            f"from_keras cannot copy layer '{layer.name}': the companion's BatchNormalization "
+            "has no beta/gamma regularizers."
+        )
+    new = BatchNormalization(
+        momentum=float(layer.momentum),
+        epsilon=float(layer.epsilon),
+        center=layer.center,
+        scale=layer.scale,
+        trainable=layer.trainable,
+        name=layer.name,
+        dtype=layer.moving_mean.dtype,
+    )
+    new.build(int(layer.moving_mean.shape[0]))
+    new.set_weights([np.array(w) for w in layer.get_weights()])
+    return new
+
+
 def from_keras(keras_model, custom_activations=None):
     """Copy a built Keras Sequential (or single-chain Functional) model into a ``Sequential``.
 
@@ -906,7 +944,7 @@ def from_keras(keras_model, custom_activations=None):
     dropout rate, dtype, name) and its weights (as copies), so both models give the same
     predictions and can be trained side by side. Supported layers: Dense, Dropout,
     Activation, the activation layers ReLU, LeakyReLU, ELU and Softmax (over the last axis, with
-    their own parameters), Flatten, InputLayer.
+    their own parameters), Flatten, BatchNormalization (over the last axis), InputLayer.
 
     ``custom_activations`` maps the name of a custom Keras activation (its registered name,
     e.g. ``"course>swish"``, or its function name) to the companion activation to use for it,
@@ -954,6 +992,8 @@ def from_keras(keras_model, custom_activations=None):
             new = Activation(act, name=layer.name, dtype=dtype)
         elif isinstance(layer, keras.layers.Flatten):
             new = Flatten(name=layer.name, dtype=dtype)
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            new = _batch_normalization(layer, dtype)
         elif (act := _activation_layer(layer)) is not None:
             new = Activation(act, name=layer.name, dtype=dtype)
         else:

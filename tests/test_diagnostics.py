@@ -10,7 +10,14 @@ from companion import diagnostics as diag
 from companion import layers, losses, models, regularizers
 
 NUMERIC_ACTIVATION_COLUMNS = ("mean", "std", "saturated_pct", "dead_pct")
-NUMERIC_GRADIENT_COLUMNS = ("grad_norm", "grad_mean", "grad_std", "weight_std", "grad_data_ratio")
+NUMERIC_GRADIENT_COLUMNS = (
+    "grad_norm",
+    "grad_rms",
+    "grad_mean",
+    "grad_std",
+    "weight_std",
+    "grad_data_ratio",
+)
 
 
 def keras_mlp(keras, dtype="float64", functional=False, regularized=False, seed=0):
@@ -224,7 +231,7 @@ def test_float32_keras_equals_companion(keras):
     assert_tables_close(
         g_ours,
         g_theirs,
-        ("grad_norm", "grad_std", "weight_std", "grad_data_ratio"),
+        ("grad_norm", "grad_rms", "grad_std", "weight_std", "grad_data_ratio"),
         rtol=1e-4,
         skip=("grad_mean",),
     )
@@ -540,3 +547,106 @@ def test_companion_models_never_import_tensorflow():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- per-weight measures and the update:data ratio --------------------------------------------
+
+
+def test_grad_rms_is_the_norm_per_weight_and_ignores_shape():
+    x, y = batch()
+    model = models.Sequential(
+        [
+            layers.Dense(16, "tanh", seed=0, dtype="float64"),
+            layers.Dense(5, seed=1, dtype="float64"),
+        ]
+    )
+    loss = "sparse_categorical_crossentropy"
+    table = diag.gradient_stats(model, x, y, loss=loss)
+    kernels = [g for _, name, _, g in diag.weight_gradients(model, x, y, loss) if name == "kernel"]
+    for row, g in zip(table, kernels):
+        assert row["grad_rms"] == pytest.approx(row["grad_norm"] / np.sqrt(g.size), rel=1e-12)
+    # The same gradient per weight over 4x as many weights: twice the norm, the same RMS.
+    small, big = np.full((8, 8), 0.5), np.full((16, 16), 0.5)
+    rows = diag._gradient_rows([("a", "kernel", small, small), ("b", "kernel", big, big)], False)
+    assert rows[1]["grad_norm"] == pytest.approx(2 * rows[0]["grad_norm"])
+    assert rows[1]["grad_rms"] == pytest.approx(rows[0]["grad_rms"])
+
+
+def _sgd_fit_with_recorder(model, x, y, opt, **kwargs):
+    rec = diag.update_ratio_callback(model, **kwargs)
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0, callbacks=[rec])
+    return rec
+
+
+def test_update_ratio_companion_equals_keras_on_a_from_keras_copy(keras):
+    from companion import optimizers
+
+    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    try:
+        keras.utils.set_random_seed(3)
+        net = keras.Sequential(
+            [
+                keras.Input((20,)),
+                keras.layers.Dense(16, activation="tanh"),
+                keras.layers.Dense(12, use_bias=False),
+                keras.layers.BatchNormalization(),
+                keras.layers.Activation("relu"),
+                keras.layers.Dense(5, activation="softmax"),
+            ]
+        )
+        twin = models.from_keras(net)
+        x, y = batch(n=40)
+        theirs = _sgd_fit_with_recorder(
+            net, x, y, keras.optimizers.SGD(0.125, momentum=0.875), include_bias=True
+        )
+    finally:
+        keras.config.set_floatx(previous_floatx)
+        keras.config.set_dtype_policy(previous_policy)
+    ours = _sgd_fit_with_recorder(
+        twin, x, y, optimizers.SGD(0.125, momentum=0.875), include_bias=True
+    )
+    assert ours.steps == theirs.steps == list(range(6))  # 2 epochs of 3 batches
+    assert list(ours.ratios) == list(theirs.ratios) and len(ours.ratios) == 7
+    for key in ours.ratios:
+        # float64 training that agrees to ~1e-15: log10 ratios to 1e-9 absolute.
+        np.testing.assert_allclose(ours.ratios[key], theirs.ratios[key], rtol=0, atol=1e-9)
+    ours_t, theirs_t = ours.table(), theirs.table()
+    assert [r["layer"] for r in ours_t] == [r["layer"] for r in theirs_t]
+    np.testing.assert_allclose(
+        ours_t.column("mean_log10"), theirs_t.column("mean_log10"), atol=1e-9
+    )
+
+
+def test_update_ratio_of_plain_sgd_is_lr_times_grad_over_weights():
+    from companion import optimizers
+
+    x, y = batch(n=16)
+    model = models.Sequential(
+        [layers.Dense(8, "tanh", seed=0, dtype="float64"), layers.Dense(5, seed=1, dtype="float64")]
+    )
+    model.build((None, 20))
+    grads = diag.weight_gradients(model, x, y, "sparse_categorical_crossentropy", training=True)
+    expected = [
+        np.log10(0.1 * np.linalg.norm(g) / np.linalg.norm(w))
+        for _, name, w, g in grads
+        if name == "kernel"
+    ]
+    rec = diag.update_ratio_callback(model, include_bias=False)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, callbacks=[rec])
+    got = [values[0] for values in rec.ratios.values()]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_update_ratio_every_and_errors():
+    x, y = batch(n=64)
+    model = models.Sequential([layers.Dense(5, seed=1)])
+    rec = _sgd_fit_with_recorder(model, x, y, "sgd", every=3)
+    assert rec.steps == [0, 3, 6]  # 8 steps in all
+    with pytest.raises(ValueError, match="every"):
+        diag.update_ratio_callback(model, every=0)
+    with pytest.raises(TypeError, match="Sequential or a Keras model"):
+        diag.update_ratio_callback("model")

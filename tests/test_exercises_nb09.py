@@ -371,10 +371,23 @@ def test_q3_hidden_layer_without_activation(keras):
     _not_yet(nb09.q3, _builder(keras, activation=None), GOOD, fragments=("no activation",))
 
 
-def test_q3_relu_with_default_glorot(keras):
-    message = _not_yet(
-        nb09.q3, _builder(keras, init="glorot_uniform"), GOOD, fragments=("he_normal",)
-    )
+def test_q3_relu_with_default_glorot_warns_in_a_shallow_net(keras):
+    just = _just(initializer="glorot_uniform, the Dense default")
+    for units in ((64,), (48, 32)):
+        status, message = nb09.q3.evaluate(
+            _builder(keras, units=units, init="glorot_uniform"), just
+        )
+        assert status == CORRECT, message
+        assert "Warning 1 (not an error)" in message and "he_normal" in message
+        assert "Dense default" in message and "with warnings" in message
+    # He initialization: no warning.
+    assert "Warning" not in nb09.q3.evaluate(_builder(keras), GOOD)[1]
+
+
+def test_q3_relu_with_default_glorot_fails_in_a_deeper_net(keras):
+    just = _just(initializer="glorot_uniform, the Dense default")
+    builder = _builder(keras, units=(32, 32, 32), init="glorot_uniform")
+    message = _not_yet(nb09.q3, builder, just, fragments=("he_normal",))
     assert "Dense default" in message
 
 
@@ -449,9 +462,12 @@ def test_q3_l2_promised_but_missing(keras):
     _not_yet(nb09.q3, _builder(keras), just, fragments=("kernel_regularizer",))
 
 
-def test_q3_no_regularization_at_all(keras):
+def test_q3_no_regularization_at_all_warns(keras):
     just = _just(regularization="none, the model is small enough")
-    _not_yet(nb09.q3, _builder(keras, dropout=0), just, fragments=("early stopping",))
+    status, message = nb09.q3.evaluate(_builder(keras, dropout=0), just)
+    assert status == CORRECT, message
+    assert "Warning 1 (not an error)" in message and "early stopping" in message
+    assert "regularized by nothing" in message
 
 
 def test_q3_early_stopping_alone_is_accepted(keras):
@@ -498,7 +514,12 @@ def test_q3_relu_layer_after_a_linear_dense_is_understood(keras):
             ]
         )
 
-    _not_yet(nb09.q3, build_capstone_model, GOOD, fragments=("he_normal",))
+    # The ReLU layer is read as the Dense layer's activation: relu + Glorot, one hidden layer,
+    # a warning that names He initialization.
+    just = _just(initializer="glorot_uniform, the Dense default")
+    status, message = nb09.q3.evaluate(build_capstone_model, just)
+    assert status == CORRECT, message
+    assert "Warning 1" in message and "he_normal" in message
 
 
 def test_q3_check_is_cheap_and_does_not_train(keras):
@@ -552,9 +573,10 @@ def test_q3_own_activation_layer_counts_as_the_activation(keras):
     status, message = nb09.q3.evaluate(_with_own_activation_layer(keras, "he_normal"), just)
     assert status == CORRECT, message
     assert "my_leaky_relu" in message
-    _not_yet(
-        nb09.q3,
-        _with_own_activation_layer(keras, "glorot_uniform"),
-        just,
-        fragments=("my_leaky_relu", "he_normal"),
+    just = _just(
+        activation="a leaky relu keeps a gradient for negative inputs",
+        initializer="glorot_uniform, the Dense default",
     )
+    status, message = nb09.q3.evaluate(_with_own_activation_layer(keras, "glorot_uniform"), just)
+    assert status == CORRECT, message
+    assert "Warning 1" in message and "my_leaky_relu" in message and "he_normal" in message

@@ -540,3 +540,35 @@ def test_dense_backward_without_input_grad_gives_the_same_weight_gradients(dtype
         assert a.dtype == np.dtype(dtype)
     assert layer.backward_from_z(grad_out, input_grad=False) is None
     np.testing.assert_array_equal(layer.grads[0], layer._last_input.T @ grad_out)
+
+
+def test_fit_trains_a_weight_that_a_dense_subclass_adds():
+    """A Dense subclass with one more weight (and no regularizer for it) has every weight
+    updated by fit: regularization_grads stays aligned with weights."""
+    from companion import optimizers
+    from companion.models import Sequential
+
+    class ScaledDense(Dense):
+        _weight_names = ("kernel", "bias", "scale")
+
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.scale = np.ones(self.units, dtype=self.dtype)
+
+        def call(self, x, training=False):
+            return super().call(x) * self.scale
+
+        def backward(self, grad_output):
+            dscale = (grad_output * self.last_z).reshape(-1, self.units).sum(axis=0)
+            dx = self.backward_from_z(grad_output * self.scale)
+            self.grads.append(dscale)
+            return dx
+
+    layer = ScaledDense(4, seed=0, kernel_regularizer=regularizers.L2(0.01))
+    model = Sequential([layer, Dense(2, seed=1)])
+    model.build((None, 3))
+    assert len(layer.regularization_grads()) == 3 and layer.regularization_grads()[2] is None
+    before = [w.copy() for w in layer.weights]
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    model.fit(_data((16, 3), seed=40), _data((16, 2), seed=41), batch_size=8)
+    assert all(np.max(np.abs(w - b)) > 1e-6 for w, b in zip(layer.weights, before))

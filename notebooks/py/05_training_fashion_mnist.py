@@ -13,6 +13,7 @@
 #
 # - load Fashion-MNIST, look at it, and turn it into flat `float32` vectors in [0, 1];
 # - explain softmax + sparse categorical cross-entropy and compute the loss by hand;
+# - choose a learning rate with a sweep on a validation split, over several seeds;
 # - build, compile, train and evaluate a dense Keras network that reaches 0.89 test accuracy;
 # - read learning curves and a confusion matrix, and look at the mistakes;
 # - show that the companion's NumPy training loop reproduces Keras's loss, epoch by epoch.
@@ -44,7 +45,17 @@ import time
 import keras
 import numpy as np
 
-from companion import activations, data, losses, models, optimizers, plots
+from companion import (
+    activations,
+    callbacks,
+    data,
+    diagnostics,
+    layers,
+    losses,
+    models,
+    optimizers,
+    plots,
+)
 from companion.exercises import nb05 as ex
 
 CLASS_NAMES = data.CLASS_NAMES
@@ -105,6 +116,17 @@ print(
 # Nothing was lost: reshaping back and multiplying by 255 gives the original pixels. Note that
 # flattening throws away which pixels are neighbours; a dense network has to learn any spatial
 # structure from the data (convolutional networks build it in, and do better on images).
+#
+# Every choice we make from data (the learning rate, the schedule, when to stop) is made on a
+# **validation** split carved out of the training images, never on the test set: a test
+# accuracy that helped choose the model is no longer an estimate of the accuracy on new
+# images. We keep the last 6,000 training images aside, as Keras's `validation_split=0.1`
+# would:
+
+# %%
+x_fit, y_fit = x_train[:54000], y_train[:54000]
+x_val, y_val = x_train[54000:], y_train[54000:]
+print("fit:", x_fit.shape, " validation:", x_val.shape, " test:", x_test.shape)
 #
 # ## 3. The output layer and the loss: softmax + sparse categorical cross-entropy
 #
@@ -172,38 +194,182 @@ model.summary(line_length=80, print_fn=print)  # plain text, a fixed width
 
 # %%
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-loss0, acc0 = model.evaluate(x_test, y_test, verbose=0)
+loss0, acc0 = model.evaluate(x_val, y_val, verbose=0)
 print(f"untrained: loss {loss0:.2f} (log 10 = {math.log(10):.2f}), accuracy {acc0:.2f}")
 
 # %% [markdown]
 # Close to `log 10` (within 7 %) and to chance. That check is worth doing on every new model:
 # a starting loss far from `log(number of classes)` points at a bug in the data, the labels or
-# the output layer.
+# the output layer. A common cause is an output layer that is **too confident** at the start:
+# large logits make the softmax put almost all its probability on one arbitrary class, and
+# the loss starts far above `log 10`. Training then spends its first steps only shrinking the
+# logits (Karpathy's "hockey stick" loss curve in makemore). Here is the same network with its
+# output kernel multiplied by 10, and by 0.1 (on the companion copy, so that the Keras model
+# stays as it is):
+
+# %%
+for factor in (10.0, 1.0, 0.1):
+    copy = models.from_keras(model)
+    copy.layers[-1].kernel *= factor
+    probs_val = copy.predict(x_val, batch_size=1000)
+    loss_f = losses.SparseCategoricalCrossentropy()(y_val, probs_val)
+    print(f"output kernel x {factor:4}: initial loss {loss_f:5.2f}, "
+          f"largest probability {probs_val.max(axis=1).mean():.2f} on average")  # fmt: skip
+
+# %% [markdown]
+# Ten times larger logits: the loss starts several times above `log 10`, with the network
+# sure of random answers. A tenth: the loss is almost exactly `log 10` and every class gets
+# about 0.1. That is why some practitioners initialize the output layer small (or zero): the
+# network then starts from "I don't know", the right prior for balanced classes.
 #
-# ## 5. Compile and fit
+# ## 5. Choosing the learning rate, on the validation split
 #
 # `compile` chooses *how* to learn: the **optimizer** (Adam), the **loss** to minimise and
 # the **metrics** to report. `fit` then runs the loop: for each **batch** of `batch_size`
 # samples, a forward pass, the loss, the gradients (backpropagation) and one optimizer step;
 # one **epoch** is one pass over the training data.
 #
-# Our choices, and why:
-#
-# - **batch_size 256**: large batches make each epoch fast on a CPU; the gradient of 256
-#   samples is also a less noisy estimate.
-# - **Adam with a cosine-decaying learning rate**: it starts at 0.002 and shrinks smoothly to 0
-#   over the whole run. Large steps early explore, small steps at the end settle in a
-#   minimum. In our trials that was worth more than a point of test accuracy over a
-#   constant learning rate of 0.001.
-# - **15 epochs** and **`validation_split=0.1`**: Keras keeps the last 10 % of the training
-#   images (6,000) aside and reports the loss and accuracy on them after each epoch. The
-#   test set stays untouched until the very end.
+# The setting that matters most is the **learning rate**. We choose it the way a careful
+# experimenter does: a sweep over a factor of 30, each setting trained from 3 random
+# initializations (seeds), scored on the validation split. To fit the sweep into a minute of
+# a laptop's time we shrink it: 8,000 training images, 2 epochs, and the companion's NumPy
+# trainer, which on a CPU is about twice as fast as Keras for this network (section 10 shows
+# that it computes what Keras computes). A short run ranks learning rates; it does not
+# reach the final accuracy.
 
 # %%
-EPOCHS, BATCH_SIZE = 15, 256
-steps_per_epoch = math.ceil(len(x_train) * 0.9 / BATCH_SIZE)
+x_sub, y_sub = x_fit[:8000], y_fit[:8000]  # the shrunken training set of the sweeps
+
+
+def companion_mlp(seed):
+    """The 256-128-10 network in the companion, initialized from `seed`."""
+    rng = np.random.default_rng(seed)
+    return models.Sequential(
+        [layers.Dense(256, "relu", seed=rng), layers.Dense(128, "relu", seed=rng),
+         layers.Dense(10, "softmax", seed=rng)]
+    )  # fmt: skip
+
+
+class CosineDecay(callbacks.Callback):
+    """Keras's CosineDecay schedule for a companion fit: before step t of T,
+    learning_rate = peak * (1 + cos(pi * t / T)) / 2, from `peak` down to 0."""
+
+    def __init__(self, peak, total_steps):
+        super().__init__()
+        self.peak, self.total, self.step = peak, total_steps, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        progress = min(self.step, self.total) / self.total
+        self.model.optimizer.learning_rate = self.peak * (1 + math.cos(math.pi * progress)) / 2
+        self.step += 1
+
+
+def short_run(lr, batch_size, seed, epochs=2, cosine=False):
+    """Train on x_sub with Adam(lr), constant or cosine-decaying; return the validation loss."""
+    net = companion_mlp(seed)
+    net.compile(optimizer=optimizers.Adam(lr), loss="sparse_categorical_crossentropy")
+    steps = math.ceil(len(x_sub) / batch_size) * epochs
+    schedule = [CosineDecay(lr, steps)] if cosine else []
+    net.fit(x_sub, y_sub, epochs=epochs, batch_size=batch_size, seed=seed, callbacks=schedule)
+    return net.evaluate(x_val, y_val, batch_size=1000)
+
+
+# %%
+LRS, SEEDS = [3e-4, 1e-3, 2e-3, 4e-3, 1e-2], [0, 1, 2]
+sweep = {
+    bs: np.array([[short_run(lr, bs, seed) for seed in SEEDS] for lr in LRS]) for bs in (256, 1024)
+}
+fig, ax = plots.new_figure(figsize=(6.0, 3.4))
+with plots.style():
+    for k, (bs, val_loss) in enumerate(sweep.items()):
+        mean, sd = val_loss.mean(axis=1), val_loss.std(axis=1, ddof=1)
+        ax.errorbar(LRS, mean, yerr=sd, color=plots.PALETTE[k], marker="o", capsize=3,
+                    label=f"batch {bs} ({math.ceil(8000 / bs)} steps per epoch)")  # fmt: skip
+    ax.set(xscale="log", xlabel="Adam learning rate", ylabel="validation loss after 2 epochs")
+    ax.set_title("Learning-rate sweep: mean ± sd over 3 seeds")
+    ax.legend()
+fig
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Why ignored: float32 training; the third decimal can change between CPUs. The statements in
+# the next cell do not.
+for bs, val_loss in sweep.items():
+    cells = [f"{m:.3f} ± {d:.3f}" for m, d in zip(val_loss.mean(1), val_loss.std(1, ddof=1))]
+    print(f"batch {bs:4d}:", "  ".join(f"lr {lr:g}: {c}" for lr, c in zip(LRS, cells)))
+
+# %%
+mean_256, mean_1024 = sweep[256].mean(axis=1), sweep[1024].mean(axis=1)
+print("batch 256: lr 3e-4 worse than 2e-3:", mean_256[0] > mean_256[2] + 0.05)
+print("batch 1024: lr 3e-4 worse than 4e-3:", mean_1024[0] > mean_1024[3] + 0.1)
+print("batch 1024 at lr 1e-3 worse than batch 256 at lr 1e-3:", mean_1024[1] > mean_256[1] + 0.05)
+
+# %% [markdown]
+# Too small a learning rate (3e-4) learns too slowly at both batch sizes; too large a one
+# (1e-2) overshoots at batch 1024. For batches of 256 the bottom of the curve is flat from
+# 1e-3 to 1e-2: its lowest mean is at **2e-3**, which we take, but its neighbours are within
+# the error bars (one standard deviation over the 3 seeds), so the sweep does not say that 2e-3
+# is better than 4e-3, only that it is as good as any.
+#
+# **Batch size and learning rate go together.** With the same number of epochs, a batch 4
+# times larger takes 4 times fewer steps (16 instead of 64 here), each on a less noisy
+# gradient. Its whole curve sits higher, and a too-small rate costs it far more: at 1e-3 it
+# is 0.05 above its own best, at 3e-4 it has hardly started. Its best rates (2e-3 to 4e-3) are
+# not lower than batch 256's, and larger steps would help it most if they did not overshoot.
+# For SGD, Goyal et al. (2017) scale the learning rate linearly with the batch size ("linear
+# scaling rule", with a warm-up); for Adam, Malladi et al. (2022) argue for a square-root
+# rule. Either way: when you change the batch size, sweep the learning rate again.
+#
+# **A schedule.** Large steps early explore, small steps at the end settle in a minimum. A
+# cosine schedule starts at a peak learning rate and shrinks it smoothly to 0 over the run.
+# Does it help? The same peak of 4e-3, held constant or decaying, 4 epochs on the 8,000
+# images (twice the sweep's length, so that the decay has room to act), 3 seeds each, on the
+# validation split. To save time we compare only at 4e-3, the largest rate that did not
+# overshoot at either batch size:
+
+# %%
+schedule_runs = {
+    kind: np.array([short_run(4e-3, 256, s, epochs=4, cosine=kind == "cosine") for s in SEEDS])
+    for kind in ("constant", "cosine")
+}
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Why ignored: float32 training; the third decimal can change between CPUs.
+for kind, val_loss in schedule_runs.items():
+    mean, sd = val_loss.mean(), val_loss.std(ddof=1)
+    print(f"{kind:8s} from 0.004: validation loss {mean:.3f} ± {sd:.3f}")
+
+# %%
+constant, cosine = schedule_runs["constant"], schedule_runs["cosine"]
+print("cosine from 4e-3 beats constant 4e-3:", cosine.mean() < constant.mean())
+print("cosine's spread over seeds is smaller:", cosine.std(ddof=1) < constant.std(ddof=1))
+
+# %% [markdown]
+# Cosine decay gives the lower mean validation loss, with a spread over seeds several times
+# smaller than the constant rate's: the large early steps make progress, the small late ones
+# let every seed settle. Its lead is smaller than the constant runs' standard deviation, though:
+# suggestive, not established by 3 seeds. A schedule pays when it lets a run start with larger
+# steps than a constant rate could keep. For the full run we take cosine from 2e-3, the best
+# constant rate of the sweep. (We did not sweep the peak on full-length runs, 15 to 30 s each:
+# with 25 times more steps than these short runs, the best peak may differ.)
+#
+# ### Compile and fit, with the chosen settings
+#
+# - **batch_size 256**: large batches make each epoch fast on a CPU.
+# - **Adam with a cosine-decaying learning rate from 2e-3**, the middle of the sweep's flat
+#   bottom for this batch size, decaying to 0 over the whole run.
+# - **15 epochs**, with the validation split scored after each one. The test set stays
+#   untouched until the very end.
+#
+# `diagnostics.update_ratio_callback` records the update:data ratio of every kernel during
+# training (notebook 07 explains it): how large each step is compared with the weights.
+
+# %%
+EPOCHS, BATCH_SIZE, PEAK_LR = 15, 256, 2e-3
+steps_per_epoch = math.ceil(len(x_fit) / BATCH_SIZE)
 schedule = keras.optimizers.schedules.CosineDecay(
-    initial_learning_rate=2e-3, decay_steps=EPOCHS * steps_per_epoch
+    initial_learning_rate=PEAK_LR, decay_steps=EPOCHS * steps_per_epoch
 )
 model.compile(  # compiling again replaces the optimizer; the weights stay untrained
     optimizer=keras.optimizers.Adam(learning_rate=schedule),
@@ -213,9 +379,16 @@ model.compile(  # compiling again replaces the optimizer; the weights stay untra
 print(f"{steps_per_epoch} steps per epoch, {EPOCHS * steps_per_epoch} optimizer steps in all")
 
 # %%
+updates = diagnostics.update_ratio_callback(model, every=25)
 start = time.perf_counter()
 history = model.fit(
-    x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, validation_split=0.1, verbose=0
+    x_fit,
+    y_fit,
+    epochs=EPOCHS,
+    batch_size=BATCH_SIZE,
+    validation_data=(x_val, y_val),
+    callbacks=[updates],
+    verbose=0,
 )
 seconds = time.perf_counter() - start
 
@@ -251,6 +424,32 @@ print(
 )
 
 # %% [markdown]
+# The update:data ratio of each kernel during the same run, every 25th step: the size of an
+# Adam step relative to the weights, on a log scale, with Karpathy's rule of thumb (-3) dashed.
+
+# %%
+fig, ax = plots.new_figure(figsize=(6.5, 3.2))
+with plots.style():
+    for k, (name, ratios) in enumerate(updates.ratios.items()):
+        ax.plot(updates.steps, ratios, color=plots.PALETTE[k], label=name)
+    ax.axhline(-3.0, color="grey", ls="--", lw=1)
+    ax.set(xlabel="optimizer step", ylabel="log10(|step| / |w|)", title="update:data ratio")
+    ax.legend()
+fig
+
+# %%
+early = [r[1:40].mean() for r in updates.ratios.values()]  # steps 25 to 975
+print("steps 25-975: every layer within a decade above -3:", all(-3.5 < r < -1.5 for r in early))
+print("last step: every layer below -5:", all(r[-1] < -5 for r in updates.ratios.values()))
+
+# %% [markdown]
+# Adam's very first step is large, about 1/20 of the weights (its first update has the size
+# of the learning rate for every weight, whatever the gradient). The ratio then settles
+# between about -2.8 and -2.2, a little above Karpathy's -3, in every layer, and falls as the
+# cosine schedule takes the learning rate to 0. A layer far below the others would be
+# learning too slowly; one far above, too fast.
+
+# %% [markdown]
 # ## 7. Test accuracy, and the benchmark
 #
 # Now, once, the test set.
@@ -263,8 +462,30 @@ print(
 test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
 print(f"test loss {test_loss:.4f}, test accuracy {test_acc:.4f}")
 
+# %% [markdown]
+# One run is one draw: another random initialization and batch order give another accuracy.
+# How large is that spread? Two more runs of the same recipe (same architecture, Adam with
+# the same cosine schedule, 15 epochs of 54,000 images in batches of 256) from seeds 1 and 2,
+# trained with the companion's NumPy loop to save time (about 15 s each on a laptop):
+
 # %%
-print("test accuracy >= 0.89:", test_acc >= 0.89)
+test_accs = [test_acc]  # seed 0: the Keras model above
+for seed in (1, 2):
+    twin = companion_mlp(seed)
+    twin.compile(optimizer=optimizers.Adam(PEAK_LR), loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])  # fmt: skip
+    cosine = CosineDecay(PEAK_LR, EPOCHS * steps_per_epoch)
+    twin.fit(x_fit, y_fit, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=seed, callbacks=[cosine])
+    test_accs.append(twin.evaluate(x_test, y_test, batch_size=1000)[1])
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Why ignored: as above, float32 training; the fourth decimal changes between CPUs.
+print("test accuracy per seed:", np.round(test_accs, 4))
+print(f"mean ± sd over 3 seeds: {np.mean(test_accs):.4f} ± {np.std(test_accs, ddof=1):.4f}")
+
+# %%
+print("mean test accuracy over 3 seeds >= 0.89:", np.mean(test_accs) >= 0.89)
 
 # %% [markdown]
 # How good is that? The Fashion-MNIST README collects submitted results
@@ -279,7 +500,7 @@ print("test accuracy >= 0.89:", test_acc >= 0.89)
 # | XgBoost | scaled to mean 0, variance 1 | 0.898 |
 # | 3 Conv + pooling + BN | none | 0.903 |
 # | WRN40-4, 8.9M parameters | standardization + augmentation | 0.967 |
-# | **this notebook: dense 256-128-10, 15 epochs** | **[0, 1] scaling** | **≥ 0.89** |
+# | **this notebook: dense 256-128-10, mean of 3 seeds** | **[0, 1] scaling** | **≥ 0.89** |
 #
 # A dense network of 235k parameters, trained for well under a minute on a laptop CPU, beats
 # the listed MLP and untrained humans. The convolutional networks at the top of the list use
@@ -504,10 +725,15 @@ ex.q4.check(most_confused)
 #   `(n, 784)`, divide by 255. Statistics for any preprocessing come from the training set only.
 # - A classifier ends in `Dense(classes, activation="softmax")` with
 #   `sparse_categorical_crossentropy` for integer labels (or no activation with
-#   `from_logits=True`); an untrained model should start near `log(classes)`.
+#   `from_logits=True`); an untrained model should start near `log(classes)` (far above it:
+#   an over-confident output layer).
 # - `compile` picks optimizer, loss and metrics; `fit` runs forward, loss, backward and an
 #   update per batch; `evaluate` on the test set comes last, once.
-# - A dense 256-128-10 network with Adam and a decaying learning rate reaches 0.89 test
-#   accuracy in 15 epochs; its mistakes are mostly between shirts, T-shirts, pullovers and coats.
+# - Choose the learning rate (and batch size, schedule) on a validation split, with a sweep
+#   over several seeds; differences inside the error bars are not differences. A larger batch
+#   means fewer steps per epoch: sweep the learning rate again when you change it.
+# - A dense 256-128-10 network with Adam and a cosine-decaying learning rate reaches 0.89 test
+#   accuracy (mean of 3 seeds) in 15 epochs; its update:data ratio stays near 1e-3 while it
+#   learns. Its mistakes are mostly between shirts, T-shirts, pullovers and coats.
 # - From the same weights and batches, in float64, the companion's NumPy `fit` reproduces
 #   Keras's losses to rounding: the training loop has no hidden parts.

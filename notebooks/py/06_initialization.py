@@ -327,7 +327,10 @@ print(f"E[relu(y)²]: measured {second_moment:.3f}, predicted Var(y) / 2 = {y_ou
 # | `he_uniform`, `he_normal` | 2 | `fan_in` | 2 / fan_in |
 # | `lecun_uniform`, `lecun_normal` | 1 | `fan_in` | 1 / fan_in |
 #
-# ## 5. The companion's initializers against Keras's
+# ## 5. The companion's initializers against Keras's (optional)
+#
+# *This section verifies the library rather than teaching a new idea: skip to section 6 if
+# time is short.*
 #
 # `companion.initializers` has the same names and formulas (read `companion/initializers.py`).
 # The **deterministic** initializers must give identical arrays:
@@ -543,23 +546,90 @@ print(f"for comparison: 1/sqrt(2) = {1 / np.sqrt(2):.3f}, 1/sqrt(3) = {1 / np.sq
 # - **Glorot & Bengio (2010), tanh.** With the old heuristic `U(±1/√n)` the variance is a third
 #   of what is needed, and the standard deviation shrinks layer after layer (factor 0.576 per
 #   layer, close to `1/√3 = 0.577`: from 0.46 at layer 1 to 1.7e-08 at layer 32). With
-#   Glorot's scaling the geometric collapse is gone: the signal still drifts down slowly (0.63
-#   to 0.13 over 32 layers, a factor 0.95 per layer) because tanh flattens large values, but
-#   it stays in a range where the units respond. (The paper's 5-layer networks show the same
-#   contrast: shrinking histograms with the heuristic, similar ones with the normalized
+#   Glorot's scaling the geometric collapse is gone: the signal still drifts down (0.26 at
+#   layer 8, 0.18 at 16, 0.13 at 32), because tanh flattens large values, but it stays in a
+#   range where the units respond. That drift is not a constant factor per layer (the "0.949"
+#   above is only the average over a curve that flattens): each doubling of depth divides the
+#   std by about `√2`, a power law, std ∝ 1/√layer. (The paper's 5-layer networks show the
+#   same contrast: shrinking histograms with the heuristic, similar ones with the normalized
 #   initialization.)
+# - **tanh with He's scale holds its std** (0.55 at every depth from layer 8 on), where
+#   Glorot's decays. For tanh with weights of variance `σ² / fan_in`, `σ² = 1` (Glorot's and
+#   LeCun's for these square layers) is the boundary, the "edge of chaos", between an ordered
+#   phase (`σ² < 1`: the signal dies out geometrically) and a chaotic one (`σ² > 1`: the
+#   variance settles at a non-zero fixed point) (Poole et al., 2016; Schoenholz et al., 2017).
+#   Exactly on the boundary the decay is the slow power law we just saw; He's `σ² = 2` lies on
+#   the chaotic side, where the std settles. The same idea is PyTorch's *gain* for tanh, 5/3
+#   (`torch.nn.init.calculate_gain("tanh")`, i.e. `σ² ≈ 2.8`), which Karpathy uses in
+#   makemore: a factor above 1 that makes up for tanh's squashing. The price of going further
+#   into the chaotic side: nearby inputs are pulled apart, layer after layer (notebook 07).
 # - **He et al. (2015), ReLU.** With Glorot's (here equal to LeCun's) variance, each ReLU layer
 #   halves the second moment, so the standard deviation shrinks by `1/√2 ≈ 0.707` per layer:
 #   measured 0.701, from 0.58 at layer 1 to 1e-05 at layer 32. With He's factor 2 it stays of
-#   order 1 (0.8 to 1.6, a factor 1.02 per layer; the wiggle is the randomness of one draw of
-#   256-unit layers). This is why He et al. could train 30-layer ReLU networks from scratch
-#   where Glorot's initialization stalled.
+#   order 1 (0.8 to 1.6 in this draw; the next cells show how much one draw of 256-unit layers
+#   varies). This is why He et al. could train 30-layer ReLU networks from scratch where
+#   Glorot's initialization stalled.
 # - **Klambauer et al. (2017), SELU.** With `lecun_normal`, SELU networks are
 #   **self-normalizing**: the standard deviation sits at 1.0 at every depth (factor 1.000).
 #   SELU's two constants were chosen so that mean 0 and variance 1 is a fixed point, which
 #   holds for weights of variance `1 / fan_in`; He's factor 2 breaks it (the std grows to 19).
 # - **Fixed scales** fail whatever the activation: `random_normal(0.01)` vanishes everywhere,
 #   `random_normal(1.0)` saturates tanh and explodes ReLU and SELU.
+#
+# **One draw is one draw.** He/ReLU's std at layer 32 was 1.62 above; the Keras network of
+# section 7 ends at 0.36 with the same initializer. Both are right: with 256 units per layer,
+# each layer multiplies the signal's size by a random factor close to 1, and 32 such factors
+# spread widely. Ten draws (seeds) of the He/ReLU network, as a band:
+
+# %%
+he_relu = np.array(
+    [diagnostics.activation_stats(deep_model("he_normal", "relu", seed=s), x_deep).column("std")
+     for s in range(10)]
+)  # fmt: skip
+fig, ax = plots.new_figure(figsize=(6.0, 3.2))
+with plots.style():
+    depth_axis = range(1, DEPTH + 1)
+    ax.fill_between(depth_axis, he_relu.min(0), he_relu.max(0), alpha=0.3, label="10 seeds: range")
+    ax.plot(depth_axis, np.median(he_relu, 0), color=plots.PALETTE[0], label="median")
+    ax.set(yscale="log", xlabel="layer", ylabel="std of the layer's outputs")
+    ax.set_title("relu + he_normal, 32 layers of 256 units: 10 draws")
+    ax.legend()
+fig
+
+# %%
+lo, hi = he_relu[:, -1].min(), he_relu[:, -1].max()
+median = np.median(he_relu[:, -1])
+print(f"std at layer 32 over 10 seeds: {lo:.2g} to {hi:.2g}, median {median:.2g}")
+print("every draw within 10x of 1 at every layer:", bool(np.all((he_relu > 0.1) & (he_relu < 10))))
+
+# %% [markdown]
+# Every draw stays of order 1, and between draws the std at layer 32 varies by a factor of
+# about 6 (0.39 to 2.2); the Keras draw of section 7 (0.36), just below, is one more of the
+# same kind. The He initialization fixes the *expected* variance, and a finite width leaves a
+# random walk around it. A single curve is a sample, not the law; to compare two
+# initializations, compare bands, or many seeds.
+#
+# **SELU's fixed point attracts.** "Self-normalizing" means more than "mean 0 and variance 1
+# are kept": a signal that starts elsewhere is pulled towards them. Feed the SELU/LeCun
+# network inputs with standard deviation 3, or with mean 0.5:
+
+# %%
+selu_net = deep_model("lecun_normal", "selu")
+for label, x_start in (("std 3", 3.0 * x_deep), ("mean 0.5", x_deep + 0.5)):
+    table = diagnostics.activation_stats(selu_net, x_start)
+    means, sds = table.column("mean"), table.column("std")
+    print(f"input {label:8s} layer 1, 2, 4, 8, 32:  mean", np.round(means[[0, 1, 3, 7, 31]], 2),
+          " std", np.round(sds[[0, 1, 3, 7, 31]], 2))  # fmt: skip
+
+# %% [markdown]
+# From std 3 the signal is pulled back: 2.3, 2.0 and 1.6 at layers 1, 2 and 4, 1.2 at layer 8,
+# 1.0 at layer 32. The mean of 0.5 is gone after the first layer (its zero-mean weights
+# remove an input's mean whatever the activation); what it leaves is a slightly larger
+# spread, which decays in the same way. The fixed point (mean 0, std 1) is *attracting*:
+# Klambauer et al. (2017) prove it for a range of means and variances around it. ReLU with
+# He has no such pull: with zero biases the whole network is positively homogeneous
+# (`relu(3z) = 3 relu(z)`), so a signal that starts 3 times too large stays 3 times too large
+# at every layer.
 #
 # Backpropagation sends its error signal back through the same weights, so that signal
 # shrinks or grows by the same kind of factors; notebook 07 measures the gradients layer by

@@ -203,7 +203,7 @@ print("parameters:", model.count_params())
 # validation accuracy is about the same as the big network's: on 1,000 images the big one
 # had capacity to spare.
 #
-# ## 4. Remedy 2: an L2 penalty (weight decay)
+# ## 4. Remedy 2: an L2 penalty
 #
 # L2 regularization adds to the loss a penalty that grows with the size of the weights:
 #
@@ -280,6 +280,58 @@ print(
 )
 
 # %% [markdown]
+# ### An L2 penalty is not weight decay under Adam
+#
+# With plain SGD, an L2 penalty and **weight decay** are the same thing: the step
+# `w ← w - lr · (g + 2 · l2 · w) = (1 - 2 · lr · l2) · w - lr · g` shrinks every weight by the
+# same factor before the data's step, which is what "decay" means. Adam is different: it
+# divides each weight's whole gradient, the penalty's part included, by a running size of that
+# weight's gradients. A weight whose gradients are large hardly feels the penalty; a weight
+# whose gradients are small is pulled to 0 at full speed. Loshchilov & Hutter (2019) showed
+# this and proposed **decoupled** weight decay, AdamW: shrink `w` by `lr · weight_decay · w`
+# outside Adam's normalization. In Keras, `keras.optimizers.AdamW(weight_decay=...)` (and the
+# `weight_decay=` argument every Keras 3 optimizer has) decays that way; a `kernel_regularizer`
+# adds an L2 penalty to the loss, which under Adam is *not* weight decay.
+#
+# Two weights, both starting at 1, receive random gradients of very different sizes
+# (standard deviation 10 for the first, 0.001 for the second), 200 steps of learning rate
+# 0.01. We compare Adam with an L2 penalty (`l2 = 0.05`, which SGD would turn into a decay of
+# `2 · l2 = 0.1`) and AdamW with `weight_decay=0.1`, each against Adam without either, on the
+# same gradient noise (float64):
+
+# %%
+SCALES, STEPS = np.array([10.0, 0.001]), 200
+
+
+def noisy_run(optimizer, l2=0.0):
+    """200 steps on two weights with seeded gradient noise, plus an L2 penalty's gradient."""
+    w = keras.Variable(np.ones(2), dtype="float64")
+    rng = np.random.default_rng(0)
+    for _ in range(STEPS):
+        g = SCALES * rng.standard_normal(2) + 2 * l2 * keras.ops.convert_to_numpy(w)
+        optimizer.apply_gradients([(g, w)])
+    return keras.ops.convert_to_numpy(w)
+
+
+free = noisy_run(keras.optimizers.Adam(0.01))
+shrink = {
+    "Adam + L2 penalty 0.05": 1 - noisy_run(keras.optimizers.Adam(0.01), l2=0.05) / free,
+    "AdamW weight_decay=0.1": 1 - noisy_run(keras.optimizers.AdamW(0.01, weight_decay=0.1)) / free,
+}
+for name, (w1, w2) in shrink.items():
+    print(f"{name}: shrinks weight 1 (large gradients) by {w1:.0%}, weight 2 (small) by {w2:.0%}")
+print(f"200 decays by lr * weight_decay = 0.001 shrink by 1 - 0.999**200 = {1 - 0.999**200:.0%}")
+
+# %% [markdown]
+# AdamW shrinks both weights by about the same fraction, close to 200 steps of the decay
+# `lr · weight_decay = 0.001`. The L2 penalty under Adam barely touches the weight with
+# large gradients and nearly wipes out the one with small gradients. So, in this notebook and
+# in Keras: `kernel_regularizer=L2(...)` is **an L2 penalty**, the remedy of this section;
+# `AdamW` or `weight_decay=` is **weight decay**. Loshchilov & Hutter found that decoupling
+# made the best decay factor independent of the learning rate and improved Adam's
+# generalization on image classification; as with any regularizer, its strength is a
+# hyperparameter to tune on the validation split.
+#
 # ## 5. Remedy 3: dropout
 #
 # **Dropout** (Srivastava et al., 2014) sets each activation to 0 with probability `rate`
@@ -571,9 +623,12 @@ ex.q4.check(build_regularized_model)
 # - Overfitting shows as a growing gap between training and validation accuracy and a
 #   validation loss that rises after its minimum; provoke it (small data, big network) to study
 #   it, and measure the gap on a validation set the network never trains on.
-# - A smaller network, L2 (`keras.regularizers.L2(l2)` adds `l2 * sum(w**2)`, no ½, to the
-#   loss and to `model.losses`) and dropout narrow the gap, mostly by stopping memorisation;
-#   too much of them underfits.
+# - A smaller network, an L2 penalty (`keras.regularizers.L2(l2)` adds `l2 * sum(w**2)`, no ½,
+#   to the loss and to `model.losses`) and dropout narrow the gap, mostly by stopping
+#   memorisation; too much of them underfits.
+# - Under Adam an L2 penalty is not weight decay: Adam rescales the penalty's gradient with the
+#   rest, so weights with large gradients hardly feel it. `keras.optimizers.AdamW` (or
+#   `weight_decay=`) decays every weight by the same factor (Loshchilov & Hutter, 2019).
 # - Keras's `Dropout` is inverted dropout: during training it zeroes a fraction `rate` and
 #   scales the rest by `1 / (1 - rate)`; at inference it does nothing.
 # - `EarlyStopping(monitor="val_loss", patience=…, restore_best_weights=True)` stops after

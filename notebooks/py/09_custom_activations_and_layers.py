@@ -51,16 +51,18 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from companion import activations, data, gradcheck, layers, models, plots
+from companion import activations, data, gradcheck, layers, models, optimizers, plots
 from companion.exercises import nb09 as ex
 
 # %% [markdown]
 # ## 1. Swish on paper: the function and its derivative
 #
 # Our custom activation is **swish**, `f(x) = x · σ(x)`, where `σ(x) = 1 / (1 + e^(−x))` is the
-# sigmoid. Elfwing, Uchibe and Doya (2017) called it the sigmoid-weighted linear unit (SiLU);
-# Ramachandran, Zoph and Le (2017) found it again by an automated search over activation
-# functions, named it swish, and reported that it often beats ReLU in deep networks. Keras has
+# sigmoid. Hendrycks and Gimpel (2016) named it the sigmoid linear unit (SiLU), in the paper
+# that introduced GELU; Elfwing, Uchibe and Doya (2017) used it, as the sigmoid-weighted linear
+# unit, in reinforcement learning; Ramachandran, Zoph and Le (2017) found it again by an
+# automated search over activation functions, named it swish, and reported that it often
+# beats ReLU in deep networks. Keras has
 # it built in as `keras.activations.silu`, which is exactly why we pick it: we can write it
 # ourselves and compare with a reference.
 #
@@ -385,11 +387,15 @@ class SwishDense(keras.layers.Layer):
 
 
 # %% [markdown]
-# The kernel initializer defaults to He normal: swish behaves like ReLU for large inputs, and
-# notebook 06 showed that He scaling keeps the variance of ReLU-like activations from layer to
-# layer. Before training, with `β = 1`, the layer must compute exactly what a `Dense` layer
-# with `activation=swish_keras` computes with the same kernel and bias. Let us check that, and
-# count its parameters: the `Dense` ones plus one `β` per unit.
+# The kernel initializer defaults to He normal, as for ReLU, which swish resembles for large
+# inputs. He scaling is exact for ReLU only: for a unit-variance Gaussian pre-activation `z`,
+# `E[relu(z)²] = 0.5`, which He's factor 2 restores to 1 (notebook 06). For swish,
+# `E[swish(z)²] ≈ 0.356`, so with He scaling the signal's second moment is multiplied by about
+# `2 · 0.356 ≈ 0.71` per layer: harmless in our one hidden layer, a slow decay in a deep stack
+# (for which a variance of about `2.8 / fan_in` would keep it). Before training, with `β = 1`,
+# the layer must compute exactly what a `Dense` layer with `activation=swish_keras` computes
+# with the same kernel and bias. Let us check that, and count its parameters: the `Dense` ones
+# plus one `β` per unit.
 
 # %%
 keras.utils.set_random_seed(0)
@@ -606,8 +612,24 @@ print(
 
 # %% [markdown]
 # The NumPy layer, with its hand-written backward pass, computes what the Keras layer learned
-# (to float32 rounding, about 1e-7), and because it follows the companion's layer contract
-# (`weights`, `grads`), `twin.fit(...)` could train it too.
+# (to float32 rounding, about 1e-7). Because it follows the companion's layer contract
+# (`weights`, `grads`), the companion's `fit` can train it: one more epoch of Adam, the
+# learnable `β`s included, on the same 10,000 images.
+
+# %%
+beta_before = twin.layers[0].beta.copy()
+twin.compile(
+    optimizer=optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+)
+one_epoch = twin.fit(x_train, y_train, epochs=1, batch_size=64, seed=0)
+moved = np.max(np.abs(twin.layers[0].beta - beta_before))
+print("training loss of the epoch is finite:", bool(np.isfinite(one_epoch.history["loss"][0])))
+# Adam moves a weight by up to ~1e-3 per step; float32 rounding at beta ~ 1 is 6e-8.
+print("the betas moved (the largest change above 1e-6):", moved > 1e-6)
+
+# %% [markdown]
+# Forward pass, hand-written backward pass including `dβ`, Adam update: the custom layer
+# trains in NumPy as it did in Keras.
 #
 # ## Exercises
 #
@@ -673,7 +695,10 @@ ex.q2.check(LearnableLeakyReLU)
 #
 # A budget forces trade-offs: with 784 inputs, every hidden unit of the first layer costs 785
 # parameters. The check reads your model (it does not train it); the cell after it trains the
-# model once the check says "Correct!".
+# model once the check says "Correct!". Some choices pass with a *warning*: they work in a
+# small network but would not scale, such as ReLU with Glorot initialization (fine for one or
+# two hidden layers, a halving of the variance per layer in a deep one) or no regularization
+# at all (watch the gap between training and test accuracy).
 
 
 # %% tags=["exercise", "q3"]
@@ -733,10 +758,11 @@ else:
 #   `keras.layers.LayerNormalization` (Ba et al., 2016) rescale activations during training,
 #   which makes deep networks much less sensitive to initialization (notebook 06's problem)
 #   and allows larger learning rates.
-# - **Optimizers and schedules.** We used Adam with its defaults. Learning-rate schedules
-#   (`keras.optimizers.schedules`), warm-up, and decoupled weight decay (`keras.optimizers.AdamW`,
-#   Loshchilov & Hutter, 2019) are the usual next tools; the companion's `optimizers` module shows
-#   Keras's exact update rules to start from.
+# - **Optimizers and schedules.** This notebook used Adam with its defaults; notebook 05 chose
+#   Adam's learning rate with a sweep and decayed it with a cosine schedule, and notebook 07
+#   used SGD with momentum. Warm-up, and decoupled weight decay (`keras.optimizers.AdamW`,
+#   Loshchilov & Hutter, 2019), are the usual next tools; the companion's `optimizers` module
+#   shows Keras's exact update rules to start from.
 # - **Residual connections** (He et al., 2016), previewed with the Functional API in notebooks 04
 #   and 07, are what lets networks of a hundred layers train at all.
 # - **Custom everything.** The pattern of this notebook (a function of `keras.ops`, or a
