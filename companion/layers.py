@@ -694,8 +694,8 @@ class BatchNormalization(Layer):
                 f"the division away from 0), but got {epsilon!r}."
             )
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = check_bool(center, "center")
+        self.scale = check_bool(scale, "scale")
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)

@@ -259,3 +259,11 @@ def test_errors_are_clear():
     bn(np.ones((2, 3)))
     with pytest.raises(ValueError, match="3 features"):
         bn(np.ones((2, 4)))
+
+
+@pytest.mark.parametrize("flag", ["center", "scale"])
+def test_flags_must_be_booleans(flag):
+    # A string such as "False" is truthy: it would silently keep gamma or beta.
+    with pytest.raises(TypeError, match=flag):
+        BatchNormalization(**{flag: "False"})
+    assert getattr(BatchNormalization(**{flag: False}), flag) is False

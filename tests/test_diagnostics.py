@@ -557,7 +557,7 @@ def test_grad_rms_is_the_norm_per_weight_and_ignores_shape():
     model = models.Sequential(
         [
             layers.Dense(16, "tanh", seed=0, dtype="float64"),
-            layers.Dense(5, seed=1, dtype="float64"),
+            layers.Dense(5, "softmax", seed=1, dtype="float64"),
         ]
     )
     loss = "sparse_categorical_crossentropy"
@@ -625,7 +625,10 @@ def test_update_ratio_of_plain_sgd_is_lr_times_grad_over_weights():
 
     x, y = batch(n=16)
     model = models.Sequential(
-        [layers.Dense(8, "tanh", seed=0, dtype="float64"), layers.Dense(5, seed=1, dtype="float64")]
+        [
+            layers.Dense(8, "tanh", seed=0, dtype="float64"),
+            layers.Dense(5, "softmax", seed=1, dtype="float64"),
+        ]
     )
     model.build((None, 20))
     grads = diag.weight_gradients(model, x, y, "sparse_categorical_crossentropy", training=True)
@@ -643,7 +646,7 @@ def test_update_ratio_of_plain_sgd_is_lr_times_grad_over_weights():
 
 def test_update_ratio_every_and_errors():
     x, y = batch(n=64)
-    model = models.Sequential([layers.Dense(5, seed=1)])
+    model = models.Sequential([layers.Dense(5, "softmax", seed=1)])
     rec = _sgd_fit_with_recorder(model, x, y, "sgd", every=3)
     assert rec.steps == [0, 3, 6]  # 8 steps in all
     with pytest.raises(ValueError, match="every"):
