@@ -159,6 +159,10 @@ for ax, (label, title) in zip(axes, [("Constant(0.5)", "8 clones"), ("glorot_uni
 fig
 
 # %% [markdown]
+# *Figure:* two decision surfaces over the circles data: on the left, the 8 clone units of the
+# Constant(0.5) start draw one straight boundary across both rings; on the right, Glorot's 8
+# units draw a closed curve around the inner ring.
+#
 # Eight identical tanh units add up to one tanh unit, and one unit can only draw one straight
 # boundary, useless for circles. The random start gives 8 different units, whose boundaries
 # combine into a closed curve around the inner circle.
@@ -261,6 +265,10 @@ plots.histograms_by_layer(
 fig
 
 # %% [markdown]
+# *Figure:* histograms of tanh outputs: on the left (log density), layers 1, 2 and 3 of the
+# N(0, 0.01²) network, each a narrower spike around 0; on the right, layers 1, 8 and 32 of the
+# N(0, 1) network, one U shape with its mass at -1 and +1, the same at every depth.
+#
 # On the left, each layer's distribution is a narrower spike around 0 than the one before. On
 # the right, the distribution is U-shaped at every depth: most outputs are pinned near -1 or
 # +1, with the same histogram at layers 1, 8 and 32.
@@ -463,6 +471,10 @@ with plots.style():
 fig
 
 # %% [markdown]
+# *Figure:* histograms of 200,704 weights each, companion solid and Keras dashed: glorot_uniform
+# is flat between its dotted limits at ±0.076, he_normal a bell cut off at ±0.115, and the two
+# libraries' outlines coincide.
+#
 # Flat between the limits for the uniform, a bell cut off at ±2 standard deviations for the
 # truncated normal; the two libraries' histograms lie on top of each other.
 #
@@ -514,6 +526,11 @@ with plots.style():
 fig
 
 # %% [markdown]
+# *Figure:* three log-scale panels (tanh, relu, selu) of the std of each of the 32 layers'
+# outputs for six initializers: random_normal(0.01) and uniform(±1/√n) fall in straight lines,
+# random_normal(1.0) shoots off the top for relu and selu (and sits at 0.97 for tanh), and the
+# lines that stay near 1 are he_normal for relu and lecun_normal and glorot_uniform for selu.
+#
 # The same numbers at layers 1, 8, 16 and 32:
 
 # %%
@@ -596,6 +613,11 @@ with plots.style():
     ax.legend()
 fig
 
+# %% [markdown]
+# *Figure:* the std of each layer's outputs in ten He/ReLU networks, as a shaded range with its
+# median line on a log scale: the median stays near 1 at every depth while the range widens
+# with depth, to about 0.4 to 2.2 at layer 32.
+
 # %%
 lo, hi = he_relu[:, -1].min(), he_relu[:, -1].max()
 median = np.median(he_relu[:, -1])
@@ -604,10 +626,10 @@ print("every draw within 10x of 1 at every layer:", bool(np.all((he_relu > 0.1) 
 
 # %% [markdown]
 # Every draw stays of order 1, and between draws the std at layer 32 varies by a factor of
-# about 6 (0.39 to 2.2); the Keras draw of section 7 (0.36), just below, is one more of the
-# same kind. The He initialization fixes the *expected* variance, and a finite width leaves a
-# random walk around it. A single curve is a sample, not the law; to compare two
-# initializations, compare bands, or many seeds.
+# about 6 (0.39 to 2.2); the Keras draw of section 7 (0.36, just under this range) is one
+# more draw of the same kind. The He initialization fixes the *expected* variance, and a
+# finite width leaves a random walk around it. A single curve is a sample, not the law; to
+# compare two initializations, compare bands, or many seeds.
 #
 # **SELU's fixed point attracts.** "Self-normalizing" means more than "mean 0 and variance 1
 # are kept": a signal that starts elsewhere is pulled towards them. Feed the SELU/LeCun
@@ -698,6 +720,10 @@ plots.layer_stats(
 )
 
 # %% [markdown]
+# *Figure:* the std of each of the 32 layers' outputs on a log scale, for Keras and its
+# companion copy with each initializer: the two glorot_uniform lines fall together from 0.6 to
+# 1e-05, the two he_normal lines stay together between 0.36 and 0.82.
+#
 # The Keras model and its companion copy give the same statistics (to float32 rounding: each
 # companion line hides the Keras line under it), and Keras reproduces He et al.'s
 # observation: with `Dense`'s default initializer, a deep ReLU stack loses its signal; with

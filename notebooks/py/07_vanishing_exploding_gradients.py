@@ -113,6 +113,10 @@ with plots.style():
 fig
 
 # %% [markdown]
+# *Figure:* on the left, the derivatives of sigmoid (a bump of height 0.25), tanh (a peak of 1)
+# and relu (a step from 0 to 1) for z from -6 to 6; on the right, 0.25 ** n on a log scale, a
+# straight line falling to 1e-18 at n = 30, under a dashed line at 1.
+#
 # A straight line on a log scale is exponential decay. tanh and relu can keep a factor of 1;
 # whether they do depends on the weights too, which is where initialization (notebook 06)
 # comes in. Let us now measure it in real networks.
@@ -229,6 +233,10 @@ plots.layer_stats(
 )
 
 # %% [markdown]
+# *Figure:* the RMS gradient of each of the 20 layers at initialization on a log scale: sigmoid
+# a straight line from 2e-14 at layer 1 up to 2e-2 at the output, tanh and selu flat between
+# 1e-3 and 1e-1, relu flat near 1e-5.
+#
 # What we saw:
 #
 # - **sigmoid**: the gradient shrinks by a roughly constant factor per layer (a straight line
@@ -247,7 +255,8 @@ plots.layer_stats(
 #   0.87 times the last one's (0.063 against 0.073), with a dip to 0.035 in the middle.
 #
 # Per weight matters: measured by the norm, selu's first layer would look about 8 times
-# *larger* than its last, and tanh's twice as large, an artefact of 784 inputs against 64.
+# *larger* than its last, and tanh's about four times as large (0.49 × 8.9), an artefact of
+# 784 inputs against 64.
 #
 # The companion computes the same numbers. `models.from_keras` copies a Keras model (weights
 # included) into a companion `Sequential`, whose `backward` is NumPy code; the diagnostics
@@ -404,15 +413,17 @@ print("relu (Glorot): more dead units after training (worst layer):", dead_after
 plots.layer_stats(after, "grad_rms", log=True, title="RMS gradient per layer after 5 epochs")
 
 # %% [markdown]
+# *Figure:* the same RMS gradients after 5 epochs: the sigmoid line still climbs straight from
+# about 1e-14 at layer 1, relu's sits near 1e-4, tanh's and selu's stay flat near 1e-2.
+#
 # Training does not rescue a network whose gradients vanish: after 5 epochs the sigmoid
 # network still has a first-layer gradient some 1e-12 times its last (per weight), and it
 # classifies no better than chance (1 in 10). The relu network with Glorot's scale does not
 # learn either: with every RMS gradient around 1e-5 at the start (still below 1e-3 after 5
-# epochs),
-# SGD barely moves the weights, and its dead units become more, not fewer (in its worst
-# layer, about a third are dead after training). tanh and selu, whose gradients were healthy
-# from the start, learn. The lesson of makemore (Karpathy): look at these statistics *before*
-# training; they predict what training will do.
+# epochs), SGD barely moves the weights, and its dead units become more, not fewer (the last
+# check above compares its worst layer before and after training). tanh and selu, whose
+# gradients were healthy from the start, learn. The lesson of makemore (Karpathy): look at
+# these statistics *before* training; they predict what training will do.
 #
 # ### The update:data ratio
 #
@@ -436,6 +447,11 @@ fig.axes[0].axhline(-3.0, color="grey", ls="--", lw=1)
 fig.axes[0].set_ylabel("log10(|step| / |w|)")
 fig
 
+# %% [markdown]
+# *Figure:* the mean log10 update:data ratio of each of the 20 layers, with a dashed line at
+# -3: tanh and selu run along it, relu sits flat near -4.8, and the sigmoid network has no
+# point for its first six layers and climbs from about -12 at layer 7 to -3 at the output.
+
 # %%
 # NBVAL_IGNORE_OUTPUT
 # Why ignored: float32 training; the second decimal can change between CPUs. The statements
@@ -454,9 +470,10 @@ print("relu (Glorot), layer 1 below -3.5:", l1["relu"] < -3.5)
 
 # %% [markdown]
 # The networks that learned (tanh, selu) take steps of 1e-3 to 3e-3 of their weights in
-# layer 1, close to the rule of thumb; relu with Glorot's scale about 3e-5, a hundred times
-# too small. In the sigmoid network, layer 1's steps are smaller than float32's resolution:
-# `w + step` rounds back to `w`, so its weights never changed at all (no point on the plot),
+# layer 1, close to the rule of thumb; relu with Glorot's scale about 3e-5, some 30 times
+# below it and 40 to 100 times below tanh's and selu's. In the sigmoid network, layer 1's steps
+# are smaller than float32's resolution: `w + step` rounds back to `w`, so its weights never
+# changed at all (the first layers have no point on the plot),
 # and layer 10's moved by about 1e-10 of their size. An update:data ratio far below -3 in the
 # first layers is the same diagnosis as the gradient table, read off the training run itself;
 # and it covers what the gradient cannot, the learning rate and the optimizer.
@@ -487,6 +504,10 @@ print(format_table([summary_row(n, t) for n, t in exploding.items()], floatfmt="
 plots.layer_stats(exploding, "grad_rms", log=True, title="Too-large weights: exploding gradients")
 
 # %% [markdown]
+# *Figure:* RMS gradients per layer on a log scale: relu with N(0, 0.25) weights between 5 and
+# 100 at every layer, tanh with N(0, 0.5) falling from about 2 near the input to 0.02 at the
+# output, relu with He's initialization flat near 0.01.
+#
 # Two kinds of explosion. The tanh network (the float64 one of section 4: the precision moves
 # only its last digits, not this picture) has gradients that grow towards the input (its
 # ratio is about 90). The relu network's gradients are **huge at every layer**, 5 to 100 per
@@ -735,10 +756,14 @@ plots.layer_stats(
     {name: at_init[name] for name in remedies},
     "grad_rms",
     log=True,
-    title="Gradient norm per layer at initialization: baseline and remedies",
+    title="RMS gradient per layer at initialization: baseline and remedies",
 )
 
 # %% [markdown]
+# *Figure:* RMS gradients per layer at initialization on a log scale: the sigmoid baseline a
+# straight line from 2e-14 to 2e-2, and the four remedies (relu + He, selu, sigmoid + BN,
+# relu + residual) flat bands between about 1e-3 and 0.5.
+#
 # Every remedy turns the sigmoid's 12 decades of decay into a band within about one decade,
 # at a healthy height (the BN curve is measured in training mode).
 #
@@ -828,7 +853,7 @@ print(
 #   (binary probabilities), not for the hidden layers of deep networks.
 # - Batch normalization rescued even the sigmoid network, to the level of the best fixes (one
 #   seed each: the few points between the fixes are not a ranking); it
-#   costs extra computation (here training took two to three times longer) and its moving
+#   costs extra computation (a normalization and its backward pass per layer) and its moving
 #   statistics need enough steps (or a lower `momentum`).
 # - Residual connections give the gradient a direct path, but the branches must start small,
 #   or the sum explodes.

@@ -88,7 +88,9 @@ fig, (ax_f, ax_d) = plots.new_figure(1, 2, figsize=(9.0, 3.2))
 with plots.style():
     for i, beta in enumerate((0.0, 0.5, 1.0, 2.0, 10.0)):
         label = f"β = {beta:g}" + (" (swish)" if beta == 1 else "")
-        ax_f.plot(x_plot, x_plot * sigmoid_of(beta * x_plot), label=label, color=plots.PALETTE[i])
+        dashes = ("-", "--", "-.", ":", (0, (3, 1, 1, 1, 1, 1)))  # a second cue besides colour
+        style = dict(color=plots.PALETTE[i], ls=dashes[i], lw=1.8)
+        ax_f.plot(x_plot, x_plot * sigmoid_of(beta * x_plot), label=label, **style)
     s = sigmoid_of(x_plot)
     ax_d.plot(x_plot, s * (1 + x_plot * (1 - s)), label="swish'(x)", color=plots.PALETTE[2])
     ax_d.plot(x_plot, (x_plot > 0) * 1.0, ls="--", label="relu'(x)", color=plots.PALETTE[7])
@@ -99,6 +101,10 @@ with plots.style():
 fig
 
 # %% [markdown]
+# *Figure:* on the left, x · σ(βx) for β = 0, 0.5, 1, 2 and 10, from the straight line x / 2 to
+# a near-ReLU bend at 0; on the right, swish's derivative, an S-shaped curve from 0 through 0.5
+# at x = 0 to a bump just above 1, over relu's dashed step.
+#
 # Left: as `β` grows, the curve moves from the straight line `x / 2` towards ReLU. Right: the
 # derivative of swish is a smoothed version of ReLU's step, with the small overshoot above 1 and
 # a negative region for x below about −1.28 (swish is not monotonic there).
@@ -698,7 +704,7 @@ ex.q2.check(LearnableLeakyReLU)
 # model once the check says "Correct!". Some choices pass with a *warning*: they work in a
 # small network but would not scale, such as ReLU with Glorot initialization (fine for one or
 # two hidden layers, a halving of the variance per layer in a deep one) or no regularization
-# at all (watch the gap between training and test accuracy).
+# at all (watch the gap between training and validation accuracy).
 
 
 # %% tags=["exercise", "q3"]
