@@ -89,6 +89,8 @@ plots.image_grid(
 )
 
 # %% [markdown]
+# *Figure:* the first 16 Fashion-MNIST training images in a grid, each titled with its class name.
+#
 # Some classes are easy to tell apart (a trouser is not a bag), others much less so: a
 # shirt, a T-shirt, a pullover and a coat all have a body and sleeves. Keep that in mind when
 # we look at the mistakes.
@@ -290,6 +292,10 @@ with plots.style():
     ax.legend()
 fig
 
+# %% [markdown]
+# *Figure:* validation loss after 2 epochs against Adam's learning rate (log scale), one line per
+# batch size, with error bars of one standard deviation over 3 seeds.
+
 # %%
 # NBVAL_IGNORE_OUTPUT
 # Why ignored: float32 training; the third decimal can change between CPUs. The statements in
@@ -407,6 +413,8 @@ print(f"training took {seconds:.0f} s ({seconds / EPOCHS:.1f} s per epoch)")
 plots.learning_curves(history, title="Fashion-MNIST, dense 256-128-10")
 
 # %% [markdown]
+# *Figure:* training and validation loss and accuracy per epoch of the 256-128-10 network.
+#
 # Both losses fall quickly in the first epochs and flatten as the learning rate decays. The
 # training curves keep improving to the end, while the validation curves level off (accuracy
 # below the training curve, loss above it): the network starts to fit details of its training
@@ -436,6 +444,10 @@ with plots.style():
     ax.set(xlabel="optimizer step", ylabel="log10(|step| / |w|)", title="update:data ratio")
     ax.legend()
 fig
+
+# %% [markdown]
+# *Figure:* log10 of each layer kernel's update:data ratio over the optimizer steps, with a dashed
+# line at -3, the rule of thumb.
 
 # %%
 early = [r[1:40].mean() for r in updates.ratios.values()]  # steps 25 to 975
@@ -517,6 +529,9 @@ pred = probs_test.argmax(axis=1)
 plots.confusion_matrix(y_test, pred, class_names=CLASS_NAMES)
 
 # %% [markdown]
+# *Figure:* the test set's confusion matrix, true classes in rows and predicted classes in columns;
+# most off-diagonal counts sit among shirts, T-shirts, pullovers and coats.
+#
 # Trousers, bags, sandals, sneakers and ankle boots are nearly perfect. The mistakes gather in
 # the block of upper-body clothes: shirts are taken for T-shirts, pullovers and coats, and
 # the other way round. Per class (the diagonal divided by the row sums, the **recall**):
@@ -547,6 +562,8 @@ plots.image_grid(
 )
 
 # %% [markdown]
+# *Figure:* test images the network got wrong, each titled with its true and its predicted class.
+#
 # Many of these mistakes are understandable at 28 × 28 pixels: a shirt without visible
 # buttons looks like a T-shirt or a pullover, a coat without a visible zip like a pullover,
 # and some labels are debatable. Others are errors a person would hardly make, such as a
