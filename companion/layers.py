@@ -743,7 +743,9 @@ class BatchNormalization(Layer):
                 f"(last axis), but got an input of shape {x.shape}."
             )
         axes = tuple(range(x.ndim - 1))
-        batch_stats = training and self.trainable
+        # An empty batch has no statistics: it is normalized with the moving ones, which it
+        # leaves as they are (an empty batch in, an empty batch out).
+        batch_stats = training and self.trainable and x.size > 0
         if batch_stats:
             mean = x.mean(axis=axes)
             var = np.square(x - mean).mean(axis=axes)

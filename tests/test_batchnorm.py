@@ -267,3 +267,12 @@ def test_flags_must_be_booleans(flag):
     with pytest.raises(TypeError, match=flag):
         BatchNormalization(**{flag: "False"})
     assert getattr(BatchNormalization(**{flag: False}), flag) is False
+
+
+def test_an_empty_batch_in_training_leaves_the_moving_statistics_alone():
+    layer = BatchNormalization()
+    layer.build((None, 3))
+    out = layer(np.zeros((0, 3), dtype=np.float32), training=True)
+    assert out.shape == (0, 3) and out.dtype == np.float32
+    np.testing.assert_array_equal(layer.moving_mean, np.zeros(3))
+    np.testing.assert_array_equal(layer.moving_variance, np.ones(3))

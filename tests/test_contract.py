@@ -278,7 +278,13 @@ def test_loss(name, flags, data, wrong, flag):
 
 # --- layers ----------------------------------------------------------------------------------
 
-LAYER_ARGS = {"Dense": (3,), "Dropout": (0.5,), "Activation": ("tanh",), "Flatten": ()}
+LAYER_ARGS = {
+    "Dense": (3,),
+    "Dropout": (0.5,),
+    "Activation": ("tanh",),
+    "Flatten": (),
+    "BatchNormalization": (),
+}
 LAYERS = [getattr(layers, n) for n in layers.__all__ if n not in ("Layer", "reset_names")]
 
 
