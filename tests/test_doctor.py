@@ -282,6 +282,7 @@ def test_low_memory_fix_names_finished_kernels():
     [("Linux", "apt install graphviz"), ("Darwin", "brew install graphviz"), ("Windows", "winget")],
 )
 def test_missing_graphviz_warns_with_the_systems_fix(monkeypatch, system, fix):
+    _fake_versions(monkeypatch, pydot="4.0.1")  # present, whatever this environment has
     monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
     monkeypatch.setattr(doctor.platform, "system", lambda: system)
     check = doctor.check_plot_model()
