@@ -394,6 +394,11 @@ def check_kernel() -> Check:
                 f'Kernel > Change Kernel > "{KERNEL_DISPLAY_NAME}" (register it first: '
                 f"{KERNEL_INSTALL})",
             )
+        if venv is not None:
+            # Path-free and the same on every machine that uses the course's .venv.
+            version = platform.python_version()
+            return Check("kernel", OK, f"this notebook's kernel runs the course's environment "
+                         f"(Python {version})")  # fmt: skip
         return Check("kernel", OK, f"this notebook's kernel runs {here}")
     if os.environ.get("JUPYTERHUB_USER"):
         # A terminal of a JupyterHub or Binder server: one image, whose default kernel is this.

@@ -97,6 +97,20 @@ print("Keras backend:", keras.backend.backend())
 # %% [markdown]
 # All `True`, and Keras runs on TensorFlow. That is everything the course relies on.
 #
+# The course's longer pre-flight check, the **doctor**, can run here too. Run inside this
+# notebook, it checks the Python that your notebooks really use, so it also catches the most
+# common setup mistake: a notebook running on another environment's kernel. Each line says `OK`,
+# `WARN` or `FAIL`, with a `fix:` line under anything that needs one; the last line says `READY`
+# or `NOT READY`.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# Memory, disk and versions differ between machines.
+from companion import doctor
+
+ready = doctor.report(with_keras=False)
+
+# %% [markdown]
 # ## 2. Where Fashion-MNIST comes from
 #
 # The running dataset of the course is **Fashion-MNIST** (Zalando Research, 2017): 70 000
