@@ -14,7 +14,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock test-backends
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -31,6 +31,7 @@ help:
 	@echo "make compat     unit tests + notebooks on the lowest, newest and Colab's versions"
 	@echo "make test-ipywidgets7  widget, doctor and browser tests with Colab's ipywidgets 7.7"
 	@echo "make hub        a JupyterHub class server on 127.0.0.1:8000 (docs/instructor-guide.md)"
+	@echo "make test-backends  Keras-facing tests and solved notebooks on TensorFlow, JAX and PyTorch"
 	@echo "make lock       refresh the reference stack (requirements/lock.txt, binder/requirements.txt)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -92,7 +93,7 @@ benchmark: install
 	$(BIN)/python benchmarks/notebooks.py
 
 clean:
-	rm -rf $(VENV) $(IPYW7) .compat .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(IPYW7) $(BACKENDS_VENV) .compat .pytest_cache .ruff_cache .hypothesis
 
 # Throwaway environments (lowest floors on Python 3.10, newest on 3.13, Colab's versions):
 # unit tests and every notebook executed in each. Slow; not part of `make test`.
@@ -150,3 +151,30 @@ hub: hub-install
 hub-lock: install
 	$(BIN)/uv pip compile requirements/hub.in -c $(LOCK) --quiet --universal --python-version 3.10 \
 	  --custom-compile-command "make hub-lock" -o requirements/hub.txt
+# Keras 3 on its three backends, one process each (Keras reads KERAS_BACKEND once, at import),
+# in a third environment: the lock plus requirements/backends.txt (JAX, and PyTorch's CPU build
+# from PyTorch's CPU index, never the CUDA build a plain `pip install torch` gets). The tests
+# that compare the companion with Keras are listed here and nowhere else; the solved notebooks
+# run on the backends other than TensorFlow (`make test` runs them on TensorFlow).
+BACKENDS_VENV := .venv-backends
+BACKENDS ?= tensorflow jax torch
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+KERAS_FACING_TESTS := tests/test_activations.py tests/test_layers.py tests/test_initializers.py \
+  tests/test_losses.py tests/test_regularizers.py tests/test_optimizers.py tests/test_models.py \
+  tests/test_training_equivalence.py tests/test_diagnostics.py tests/test_backend.py \
+  tests/test_data.py
+$(BACKENDS_VENV)/.installed-stamp: pyproject.toml $(LOCK) requirements/backends.txt
+	@test -x $(BACKENDS_VENV)/bin/python || $(PYTHON) -m venv $(BACKENDS_VENV)
+	$(BACKENDS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BACKENDS_VENV)/bin/python -m pip install --quiet -c $(LOCK) -e ".[keras,lab,test]"
+	$(BACKENDS_VENV)/bin/python -m pip install --quiet -c $(LOCK) --extra-index-url $(TORCH_INDEX) \
+	  -r requirements/backends.txt
+	@touch $@
+
+test-backends: $(BACKENDS_VENV)/.installed-stamp
+	@for b in $(BACKENDS); do \
+	  echo "=== Keras backend: $$b"; \
+	  solved=$$(test $$b = tensorflow || echo tests/test_notebook_solutions.py); \
+	  KERAS_BACKEND=$$b $(BACKENDS_VENV)/bin/python -m pytest -q $(KERAS_FACING_TESTS) $$solved \
+	    || exit 1; \
+	done

@@ -5,6 +5,7 @@ Budgets (COURSE.md): each notebook under 90 s and 1.5 GB on 2 CPU cores; the cou
     python benchmarks/notebooks.py              # all notebooks, pinned to 2 cores where possible
     python benchmarks/notebooks.py 05 07        # some of them
     python benchmarks/notebooks.py --markdown   # also print a Markdown table for the README
+    python benchmarks/notebooks.py --backend jax  # on another Keras backend (needs jax / torch)
 
 Each notebook runs in its own child process that starts the kernel; the kernel's peak resident
 memory is read with ``getrusage(RUSAGE_CHILDREN)`` once it has exited. Wall time includes the
@@ -81,17 +82,23 @@ def measure(path: Path, cores: int | None) -> dict:
 RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
 
 
-def _save(rows):
+def _results_file(backend):
+    # TensorFlow, the reference, keeps the file tools/course_map.py reads.
+    return RESULTS if backend == "tensorflow" else RESULTS.with_name(f"notebooks-{backend}.json")
+
+
+def _save(rows, backend="tensorflow"):
     """Write ``rows`` into the results file, keeping the rows of notebooks not measured now."""
     kept = {}
-    if RESULTS.exists():
+    results = _results_file(backend)
+    if results.exists():
         try:
-            kept = {r["notebook"]: r for r in json.loads(RESULTS.read_text())}
+            kept = {r["notebook"]: r for r in json.loads(results.read_text())}
         except (ValueError, KeyError, TypeError):
             kept = {}  # an unreadable old file: start afresh
     kept.update({r["notebook"]: r for r in rows})
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps([kept[k] for k in sorted(kept)], indent=1))
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(json.dumps([kept[k] for k in sorted(kept)], indent=1))
 
 
 def main(argv=None) -> int:
@@ -101,8 +108,15 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--cores", type=int, default=2, help="CPU cores to pin to (0 = all)")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    parser.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch"],
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        help="Keras backend the kernels run on (KERAS_BACKEND; default tensorflow)",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    os.environ["KERAS_BACKEND"] = args.backend  # the kernels inherit it
     if args.one:
         _run_one(args.one)
         return 0
@@ -112,7 +126,8 @@ def main(argv=None) -> int:
     rows = []
     header = f"{'notebook':40} {'seconds':>8} {'peak MB':>8}  within budget"
     print(
-        f"cores: {args.cores or os.cpu_count()}  budgets: {BUDGET_SECONDS:.0f} s, "
+        f"backend: {args.backend}  cores: {args.cores or os.cpu_count()}  "
+        f"budgets: {BUDGET_SECONDS:.0f} s, "
         f"{BUDGET_MB:.0f} MB per notebook; {COURSE_BUDGET_SECONDS:.0f} s for the course"
     )
     print(header)
@@ -138,7 +153,7 @@ def main(argv=None) -> int:
         print("\n| notebook | run time (s) | peak memory (MB) |\n|---|---:|---:|")
         for r in rows:
             print(f"| {r['notebook']} | {r['seconds']:.0f} | {r['peak_mb']:.0f} |")
-    _save(rows)
+    _save(rows, args.backend)
     return 0 if all(r["ok"] for r in rows) and total <= COURSE_BUDGET_SECONDS else 1
 
 

@@ -116,23 +116,22 @@ def activation_gaps(name, x):
     """``(value_gap, gradient_gap)``: companion activation ``name`` against Keras's, on ``x``.
 
     ``value_gap = max |f(x) - keras f(x)|``; ``gradient_gap`` compares ``f.backward(x, g)`` with
-    TensorFlow's gradient of ``sum(keras f(x) * g)`` for a fixed upstream gradient ``g``
-    (values from 0.5 to 1.5), so softmax's vector-Jacobian product is compared too. Imports
-    TensorFlow.
+    the gradient of ``sum(keras f(x) * g)`` from the Keras backend's own autodiff
+    (``companion.backend.vjp``: ``tf.GradientTape``, ``jax.grad`` or ``torch.autograd``) for a
+    fixed upstream gradient ``g`` (values from 0.5 to 1.5), so softmax's vector-Jacobian product
+    is compared too. Imports the Keras backend in use (TensorFlow only on TensorFlow).
     """
     import keras
-    import tensorflow as tf
 
     from companion import activations
+    from companion.backend import vjp
 
     x = np.asarray(x)
     ours_fn, keras_fn = activations.get(name), keras.activations.get(name)
-    value_gap = max_abs_diff(ours_fn(x), keras.ops.convert_to_numpy(keras_fn(x)))
     g = np.linspace(0.5, 1.5, x.size).reshape(x.shape).astype(x.dtype)
-    xv = tf.Variable(x)
-    with tf.GradientTape() as tape:
-        total = tf.reduce_sum(keras_fn(xv) * g)
-    grad_gap = max_abs_diff(ours_fn.backward(x, g), tape.gradient(total, xv).numpy())
+    keras_value, keras_grad = vjp(keras_fn, x, g)
+    value_gap = max_abs_diff(ours_fn(x), keras_value)
+    grad_gap = max_abs_diff(ours_fn.backward(x, g), keras_grad)
     return value_gap, grad_gap
 
 

@@ -16,7 +16,8 @@ model (Sequential or Functional), so the two can be compared number for number:
 Both the companion and Keras run the forward pass with ``training=False`` (no dropout) unless a
 gradient function is given ``training=True``.
 Statistics are computed in float64 from the arrays the model produced, in the model's dtype.
-Keras and TensorFlow are imported only when a Keras model is passed in.
+Keras (and its backend) are imported only when a Keras model is passed in; TensorFlow only when
+it is Keras's backend.
 """
 
 import numbers
@@ -195,7 +196,11 @@ def _activation_name(layer):
 
 
 def _to_numpy(value):
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    if isinstance(value, np.ndarray):
+        return value
+    from companion.backend import to_numpy  # any backend's tensor (a torch one may need grad)
+
+    return to_numpy(value)
 
 
 def layer_outputs(model, x):
@@ -526,25 +531,20 @@ def _keras_loss(model, loss, dtype):
 
 
 def _keras_gradients(model, x, y, loss, training=False):
-    import keras
-    import tensorflow as tf
+    from companion.backend import keras_gradients
 
     if not model.built:
         model(x, training=False)
     dtype = model.trainable_weights[0].dtype if model.trainable_weights else "float32"
     loss_fn = _keras_loss(model, loss, dtype)
-    variables = [(layer, v) for layer in model.layers for v in layer.trainable_weights]
-    with tf.GradientTape() as tape:
-        y_pred = model(x, training=training)
-        value = loss_fn(y, y_pred)
-        penalties = model.losses  # regularizers are evaluated here, inside the tape
-        if penalties:
-            value = value + keras.ops.cast(keras.ops.sum(keras.ops.stack(penalties)), value.dtype)
-    grads = tape.gradient(value, [v for _, v in variables])
+    # Each backend's own autodiff (tf.GradientTape, jax.grad, torch.autograd); regularization
+    # penalties are evaluated inside it.
+    _, grads, _ = keras_gradients(model, x, lambda y_pred: loss_fn(y, y_pred), training)
+    owners = {id(v): layer for layer in model.layers for v in layer.trainable_weights}
     return [
-        (layer.name, v.name, _to_numpy(v), _to_numpy(g))
-        for (layer, v), g in zip(variables, grads)
-        if g is not None
+        (owners[id(v)].name, v.name, _to_numpy(v), g)
+        for v, g in zip(model.trainable_weights, grads)
+        if g is not None and id(v) in owners
     ]
 
 
@@ -559,7 +559,8 @@ def weight_gradients(model, x, y, loss=None, training=False):
 
     ``loss`` is a name (``"sparse_categorical_crossentropy"``, ``"mse"``, ...), a companion loss,
     or, for a Keras model, a Keras loss; ``None`` uses the loss the model was compiled with.
-    Companion models use their own ``backward``; Keras models ``tf.GradientTape``. As in Keras
+    Companion models use their own ``backward``; Keras models their backend's autodiff
+    (``companion.backend.keras_gradients``). As in Keras
     (TensorFlow backend), a softmax or sigmoid output is scored from its logits by a matching
     cross-entropy. Returns a list of ``(layer_name, weight_name, weight, grad)`` NumPy arrays.
 

@@ -77,6 +77,13 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
     try:
         version = metadata.version(dist)
     except metadata.PackageNotFoundError:
+        if dist == "tensorflow":
+            from companion.backend import backend
+
+            if backend() != "tensorflow":  # Keras runs on JAX or PyTorch here: not needed
+                return Check(
+                    dist, OK, f"not installed (not needed: Keras's backend is {backend()})"
+                )
         return Check(dist, FAIL, "not installed", f"needed for {why}: {INSTALL_HINT}")
     if _version_tuple(version) < _version_tuple(minimum):
         return Check(
@@ -91,7 +98,9 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
 def check_keras_backend() -> Check:
     """Import Keras for real and run one small operation on its backend."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from companion.backend import backend as backend_name
+
+    os.environ.setdefault("KERAS_BACKEND", backend_name())
     start = time.perf_counter()
     try:
         keras = importlib.import_module("keras")
@@ -117,11 +126,29 @@ def check_keras_backend() -> Check:
             "Keras runs",
             WARN,
             f"backend {backend} (KERAS_BACKEND), first use took {seconds:.1f} s",
-            "the stored outputs were made with TensorFlow, so some printed digits will differ; "
-            "if TensorFlow installs on this machine, unset KERAS_BACKEND (or set it to "
-            "tensorflow); if not, see the README's 'TensorFlow will not install?'",
+            "the course is tested on JAX and PyTorch too, but its stored outputs were made with "
+            "TensorFlow, so some printed digits will differ; if TensorFlow installs on this "
+            "machine, unset KERAS_BACKEND (or set it to tensorflow); if not, see the README's "
+            "'TensorFlow will not install?'",
         )
     return Check("Keras runs", OK, f"backend {backend}, first use took {seconds:.1f} s")
+
+
+def check_backends() -> Check:
+    """Which of Keras's backends this machine can import (found on the path, not imported)."""
+    from companion.backend import BACKEND_MODULES, backend
+
+    found = []
+    for name, module in BACKEND_MODULES.items():
+        ok = importlib.util.find_spec(module) is not None
+        found.append(f"{name} {_installed(module) or '?'}" if ok else f"{name} not installed")
+    usable = [name for name, module in BACKEND_MODULES.items() if importlib.util.find_spec(module)]
+    text = f"KERAS_BACKEND={backend()}; " + ", ".join(found)
+    if not usable:
+        return Check("Keras backends", FAIL, text, f"install one: {INSTALL_HINT}")
+    if backend() not in usable:
+        return Check("Keras backends", FAIL, text, f"set KERAS_BACKEND to one of {usable}")
+    return Check("Keras backends", OK, text)
 
 
 def check_fashion_mnist() -> Check:
@@ -461,10 +488,18 @@ def check_cpus() -> Check:
     return Check("CPU cores", OK, str(count))
 
 
+def _backend_name() -> str:
+    from companion.backend import backend
+
+    return backend()
+
+
 def run_checks(with_keras: bool = True) -> list[Check]:
     checks = [check_python()]
     checks += [check_package(*requirement) for requirement in REQUIREMENTS]
-    if with_keras and all(c.status == OK for c in checks if c.name in ("tensorflow", "keras")):
+    checks.append(check_backends())
+    needed = ("tensorflow", "keras") if _backend_name() == "tensorflow" else ("keras",)
+    if with_keras and all(c.status == OK for c in checks if c.name in needed):
         checks.append(check_keras_backend())
     checks += [check_kernel(), check_fashion_mnist(), check_widgets(), check_plot_model()]
     checks += [check_memory(), check_disk(), check_cpus()]

@@ -769,12 +769,13 @@ _SUPPORTED = (
 def _keras_activation_name(fn, layer):
     import keras
 
+    # The name keras.activations.serialize gives (a builtin's name, a registered custom
+    # function's "package>name"), read without serialize, which imports TensorFlow whenever it
+    # is installed, whatever the backend.
     try:
-        name = keras.activations.serialize(fn)
-    except Exception:  # a custom function Keras cannot name
+        name = keras.saving.get_registered_name(fn)
+    except AttributeError:  # an object without a __name__
         name = None
-    if isinstance(name, dict):
-        name = name.get("config", name.get("class_name"))
     if not isinstance(name, str):
         name = getattr(fn, "__name__", None)
     if not isinstance(name, str):

@@ -179,7 +179,9 @@ def setup_notebook(seed=None):
 
     - TensorFlow's C++ log lines off and oneDNN's reordered (non-repeatable) float sums off.
       Both must be set before TensorFlow is imported, which is why this runs first.
-    - Keras on the TensorFlow backend.
+    - Keras on the TensorFlow backend, unless ``KERAS_BACKEND`` already names another one
+      (``"jax"``, ``"torch"``): TensorFlow is imported only when it is the backend; on JAX,
+      float64 is enabled (``JAX_ENABLE_X64``).
     - NumPy prints 4 significant decimals, so stored outputs are short and stable.
     - Figures drawn inline at a small resolution, so stored notebooks stay small.
 
@@ -191,7 +193,14 @@ def setup_notebook(seed=None):
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from companion.backend import backend
+
+    # KERAS_BACKEND, else keras.json's backend, else TensorFlow (what Keras itself would pick).
+    os.environ.setdefault("KERAS_BACKEND", backend())
+    if os.environ["KERAS_BACKEND"] == "jax":
+        # JAX computes float64 only when enabled before it is imported (otherwise float64
+        # arrays silently become float32); the course compares in float64 on purpose.
+        os.environ.setdefault("JAX_ENABLE_X64", "true")
     np.set_printoptions(precision=4, suppress=True, linewidth=100)
     if seed is not None:
         random.seed(seed)
@@ -205,7 +214,12 @@ def setup_notebook(seed=None):
     except ImportError:  # plotting is optional for the numeric core
         pass
     _inline_figures()
-    _import_tensorflow_quietly()
+    if os.environ["KERAS_BACKEND"] == "tensorflow":
+        _import_tensorflow_quietly()
+    elif os.environ["KERAS_BACKEND"] == "torch":
+        from companion.backend import let_numpy_read_torch_tensors
+
+        let_numpy_read_torch_tensors()  # np.asarray(keras_output) works as on TensorFlow
 
 
 def _inline_figures():

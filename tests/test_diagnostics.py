@@ -160,9 +160,9 @@ def test_training_true_runs_dropout_as_fit_does():
         diag.gradient_stats(model, x, y, loss, training="yes")
 
 
-def test_training_true_uses_batch_statistics_in_keras_batchnorm(keras):
-    import tensorflow as tf
-
+def test_training_true_uses_batch_statistics_in_keras_batchnorm(keras, tf):
+    # TensorFlow-only: the independent check is a hand-written tf.GradientTape; on the other
+    # backends tests/test_backend.py checks training=True through Dropout.
     keras.utils.set_random_seed(0)
     kmodel = keras.Sequential(
         [

@@ -34,6 +34,20 @@ def test_missing_package_fails_with_the_install_command(monkeypatch):
     assert "not installed" in check.found and "pip install" in check.fix
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_missing_tensorflow_fails_only_on_the_tensorflow_backend(monkeypatch, backend):
+    def missing(dist):
+        raise metadata.PackageNotFoundError(dist)
+
+    monkeypatch.setattr(doctor.metadata, "version", missing)
+    monkeypatch.setattr("companion.backend.backend", lambda: backend)
+    check = doctor.check_package("tensorflow", "tensorflow", "2.16", "Keras's backend")
+    if backend == "tensorflow":
+        assert check.status == doctor.FAIL and "pip install" in check.fix
+    else:  # JAX or PyTorch runs Keras: the way out when TensorFlow will not install
+        assert check.status == doctor.OK and f"backend is {backend}" in check.found
+
+
 def test_old_package_fails_with_the_upgrade_command(monkeypatch):
     monkeypatch.setattr(doctor.metadata, "version", lambda dist: "2.15.1")
     check = doctor.check_package("keras", "keras", "3.3", "every Keras comparison")

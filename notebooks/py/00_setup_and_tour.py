@@ -63,17 +63,18 @@ setup_notebook()
 # %%
 # NBVAL_IGNORE_OUTPUT
 # Versions differ between laptops, Colab and Binder; the cell after this one checks what matters.
+import importlib
 import platform
 
 import keras
 import matplotlib
 import numpy as np
-import tensorflow as tf
 
+backend_module = importlib.import_module(keras.backend.backend())  # tensorflow, jax or torch
 print("Python     ", platform.python_version())
 print("NumPy      ", np.__version__)
 print("Matplotlib ", matplotlib.__version__)
-print("TensorFlow ", tf.__version__)
+print(f"{backend_module.__name__:11s}", backend_module.__version__)
 print("Keras      ", keras.__version__)
 
 
@@ -90,12 +91,29 @@ def major(version):
 
 print("Python >= 3.10:", sys.version_info >= (3, 10))
 print("NumPy >= 1.26:", tuple(map(int, np.__version__.split(".")[:2])) >= (1, 26))
-print("TensorFlow 2:", major(tf.__version__) == 2)
+if keras.backend.backend() == "tensorflow":
+    print("TensorFlow 2:", major(backend_module.__version__) == 2)
 print("Keras 3:", major(keras.__version__) == 3)
 print("Keras backend:", keras.backend.backend())
 
 # %% [markdown]
 # All `True`, and Keras runs on TensorFlow. That is everything the course relies on.
+#
+# **Keras's backend.** Keras 3 runs on TensorFlow, JAX or PyTorch, and the course is tested on
+# all three. Its stored outputs come from TensorFlow, the reference, so on another backend a few
+# last digits differ, and so do the cells that show TensorFlow's own tools (notebook 03). The
+# last line above names yours. To switch, set `KERAS_BACKEND` before Keras is first imported:
+#
+# - **Colab** (TensorFlow, JAX and PyTorch are preinstalled): make
+#   `import os; os.environ["KERAS_BACKEND"] = "jax"` the first line of the notebook, then
+#   *Runtime → Restart session* and run all.
+# - **Your laptop**: `KERAS_BACKEND=jax make lab` (or `KERAS_BACKEND=torch`), after
+#   `pip install jax` or PyTorch's CPU build (`pip install torch --index-url
+#   https://download.pytorch.org/whl/cpu`). This is the way out when TensorFlow will not
+#   install.
+# - **Binder**: the image has TensorFlow only; use Colab or your laptop for the other backends.
+#
+# The doctor below lists which backends your machine can import.
 #
 # The course's longer pre-flight check, the **doctor**, can run here too. Run inside this
 # notebook, it checks the Python that your notebooks really use, so it also catches the most

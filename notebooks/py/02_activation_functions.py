@@ -254,9 +254,9 @@ plots.sigmoid_saturation({"weights of std 1/√20": z_small, "weights 4× larger
 #
 # Each companion activation is a few lines of NumPy with its derivative right under it — read
 # `companion/activations.py`. Here we compare all sixteen with Keras: the values in float64 and
-# in float32, and the derivative against TensorFlow's automatic differentiation
-# (`tf.GradientTape`, which notebook 03 explains). The inputs include large values (±8) where
-# saturation and rounding show.
+# in float32, and the derivative against Keras's automatic differentiation (TensorFlow's
+# `tf.GradientTape`, which notebook 03 explains, or JAX's or PyTorch's own). The inputs
+# include large values (±8) where saturation and rounding show.
 #
 # `activation_gaps(name, x)` (in `companion.compare`) returns two numbers: the largest
 # `|companion − Keras|` of the values `f(x)`, and the same for the gradient.
@@ -581,7 +581,8 @@ on = (x_in.astype("float64") @ before[0] + before[1] > 0).astype(int)
 print("relu'(z), one row per sample, one column per unit:\n", on)
 print("gradient of the kernel (5 inputs x 3 units):\n", d_kernel.round(3) + 0.0)
 sgd = keras.optimizers.SGD(learning_rate=0.1)
-sgd.apply_gradients(zip([d_kernel.astype("float32"), d_bias.astype("float32")], layer.weights))
+step = [keras.ops.convert_to_tensor(g.astype("float32")) for g in (d_kernel, d_bias)]
+sgd.apply_gradients(zip(step, layer.weights))  # the gradients as the backend's tensors
 moved = (layer.get_weights()[0] != before[0]).astype(int)
 print("kernel entries moved by one SGD step:\n", moved)
 

@@ -48,10 +48,9 @@ import tempfile
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from companion import activations, data, gradcheck, layers, models, optimizers, plots
+from companion import activations, backend, data, gradcheck, layers, models, optimizers, plots
 from companion.exercises import nb09 as ex
 
 # %% [markdown]
@@ -125,7 +124,7 @@ fig
 @keras.saving.register_keras_serializable(package="course")
 def swish_keras(x):
     """swish(x) = x * sigmoid(x), for any Keras backend."""
-    return x * ops.sigmoid(x)
+    return ops.multiply(x, ops.sigmoid(x))  # ops.multiply: NumPy input on PyTorch too
 
 
 print("registered as:", keras.saving.get_registered_name(swish_keras))
@@ -186,7 +185,8 @@ print(swish_numeric.__doc__.splitlines()[0])
 # to rounding. We compare them in float64 (16 significant digits, so that a wrong formula
 # cannot hide behind float32 rounding) on 401 points from −20 to 20 plus two extreme inputs,
 # ±1000, where a naive `exp` would overflow. For the derivative we compare our formula with
-# the gradient `tf.GradientTape` computes through `swish_keras`, and with a numerical gradient
+# the gradient `tf.GradientTape` computes through `swish_keras` (on JAX or PyTorch, their own
+# autodiff: `backend.vjp` asks whichever backend Keras runs on), and with a numerical gradient
 # (`companion.gradcheck`, notebook 03).
 
 # %%
@@ -197,13 +197,10 @@ values = {
     "keras.activations.silu": np.asarray(keras.activations.silu(x64)),
     "activations.silu": activations.silu(x64),
 }
-x_tape = tf.constant(x64)
-with tf.GradientTape() as tape:
-    tape.watch(x_tape)
-    total = tf.reduce_sum(swish_keras(x_tape))  # d total / dx_i = f'(x_i)
 derivatives = {
     "our formula": swish_companion.derivative(x64),
-    "GradientTape": tape.gradient(total, x_tape).numpy(),
+    # the gradient of sum(swish_keras(x)): d total / dx_i = f'(x_i)
+    "GradientTape": backend.vjp(swish_keras, x64, np.ones_like(x64))[1],
     "centred differences": swish_numeric.derivative(x64),
 }
 
@@ -263,14 +260,13 @@ keras.utils.set_random_seed(0)
 x_layer = np.random.default_rng(4).normal(size=(5, 4))
 keras_dense = keras.layers.Dense(3, activation=swish_keras, dtype="float64")
 ours_dense = layers.Dense(3, activation=swish_companion, dtype="float64", input_dim=4)
-with tf.GradientTape() as tape:
-    keras_out = keras_dense(x_layer)
-    total = tf.reduce_sum(keras_out)  # gradient of the sum: grad_output is all ones
-keras_dkernel = tape.gradient(total, keras_dense.kernel).numpy()
+keras_out = keras.ops.convert_to_numpy(keras_dense(x_layer))
+# the gradient of the sum of the outputs (grad_output is all ones), from Keras's autodiff
+_, (keras_dkernel, _), _ = backend.keras_gradients(keras_dense, x_layer, keras.ops.sum)
 ours_dense.set_weights(keras_dense.get_weights())
 ours_out = ours_dense(x_layer)
 ours_dense.backward(np.ones_like(ours_out))
-print("outputs within 1e-13:", np.max(np.abs(ours_out - keras_out.numpy())) < 1e-13)
+print("outputs within 1e-13:", np.max(np.abs(ours_out - keras_out)) < 1e-13)
 print("kernel gradients within 1e-13:", np.max(np.abs(ours_dense.grads[0] - keras_dkernel)) < 1e-13)
 
 # %% [markdown]
@@ -310,7 +306,7 @@ print("max |before - after| =", gap)
 
 # %%
 def swish_unregistered(x):
-    return x * ops.sigmoid(x)
+    return ops.multiply(x, ops.sigmoid(x))  # ops.multiply: NumPy input on PyTorch too
 
 
 keras.utils.set_random_seed(0)
