@@ -14,7 +14,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock test-backends
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock test-backends test-backends-notebooks
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -31,7 +31,8 @@ help:
 	@echo "make compat     unit tests + notebooks on the lowest, newest and Colab's versions"
 	@echo "make test-ipywidgets7  widget, doctor and browser tests with Colab's ipywidgets 7.7"
 	@echo "make hub        a JupyterHub class server on 127.0.0.1:8000 (docs/instructor-guide.md)"
-	@echo "make test-backends  Keras-facing tests and solved notebooks on TensorFlow, JAX and PyTorch"
+	@echo "make test-backends  the Keras-facing tests on TensorFlow, JAX and PyTorch, one process each"
+	@echo "make test-backends-notebooks  the solved notebooks on JAX and PyTorch"
 	@echo "make lock       refresh the reference stack (requirements/lock.txt, binder/requirements.txt)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -151,18 +152,21 @@ hub: hub-install
 hub-lock: install
 	$(BIN)/uv pip compile requirements/hub.in -c $(LOCK) --quiet --universal --python-version 3.10 \
 	  --custom-compile-command "make hub-lock" -o requirements/hub.txt
+
 # Keras 3 on its three backends, one process each (Keras reads KERAS_BACKEND once, at import),
 # in a third environment: the lock plus requirements/backends.txt (JAX, and PyTorch's CPU build
 # from PyTorch's CPU index, never the CUDA build a plain `pip install torch` gets). The tests
-# that compare the companion with Keras are listed here and nowhere else; the solved notebooks
-# run on the backends other than TensorFlow (`make test` runs them on TensorFlow).
+# that compare the companion with Keras are listed here and nowhere else; tests/conftest.py
+# says which of them each backend skips, and why. `make test-backends-notebooks` runs the solved
+# notebooks on JAX and PyTorch (`make test` runs them on TensorFlow).
 BACKENDS_VENV := .venv-backends
 BACKENDS ?= tensorflow jax torch
+NOTEBOOK_BACKENDS ?= jax torch
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 KERAS_FACING_TESTS := tests/test_activations.py tests/test_layers.py tests/test_initializers.py \
   tests/test_losses.py tests/test_regularizers.py tests/test_optimizers.py tests/test_models.py \
   tests/test_training_equivalence.py tests/test_diagnostics.py tests/test_backend.py \
-  tests/test_data.py
+  tests/test_data.py tests/test_batchnorm.py tests/test_compare.py
 $(BACKENDS_VENV)/.installed-stamp: pyproject.toml $(LOCK) requirements/backends.txt
 	@test -x $(BACKENDS_VENV)/bin/python || $(PYTHON) -m venv $(BACKENDS_VENV)
 	$(BACKENDS_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -173,8 +177,16 @@ $(BACKENDS_VENV)/.installed-stamp: pyproject.toml $(LOCK) requirements/backends.
 
 test-backends: $(BACKENDS_VENV)/.installed-stamp
 	@for b in $(BACKENDS); do \
-	  echo "=== Keras backend: $$b"; \
-	  solved=$$(test $$b = tensorflow || echo tests/test_notebook_solutions.py); \
-	  KERAS_BACKEND=$$b $(BACKENDS_VENV)/bin/python -m pytest -q $(KERAS_FACING_TESTS) $$solved \
-	    || exit 1; \
+	  start=$$(date +%s); echo "=== Keras backend: $$b"; \
+	  KERAS_BACKEND=$$b $(BACKENDS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	    $(KERAS_FACING_TESTS) || exit 1; \
+	  echo "=== Keras backend $$b: $$(( $$(date +%s) - start )) s"; \
+	done
+
+test-backends-notebooks: $(BACKENDS_VENV)/.installed-stamp
+	@for b in $(NOTEBOOK_BACKENDS); do \
+	  start=$$(date +%s); echo "=== solved notebooks, Keras backend: $$b"; \
+	  KERAS_BACKEND=$$b $(BACKENDS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	    --durations=0 tests/test_notebook_solutions.py || exit 1; \
+	  echo "=== solved notebooks on $$b: $$(( $$(date +%s) - start )) s"; \
 	done
