@@ -745,12 +745,14 @@ class UpdateRatioRecorder:
     def on_train_batch_begin(self, batch, logs=None):
         if self._step % self.every:
             return
+        model = self.model  # on JAX, reading a Keras callback's model syncs its weights in
         if self._refs is None:
-            self._refs = _trainable_refs(self.model, self.include_bias)
+            self._refs = _trainable_refs(model, self.include_bias)
         self._before = [np.array(read(), dtype=np.float64) for _, _, read in self._refs]
 
     def on_train_batch_end(self, batch, logs=None):
         if self._before is not None:
+            self.model  # noqa: B018 -- on JAX this syncs the step's weights into the model
             for (layer, name, read), w0 in zip(self._refs, self._before):
                 step = np.linalg.norm(np.asarray(read(), dtype=np.float64) - w0)
                 size = np.linalg.norm(w0)

@@ -649,7 +649,7 @@ def test_update_ratio_companion_near_keras_in_float32(keras):
     gap = max(np.max(np.abs(np.subtract(ours.ratios[k], theirs.ratios[k]))) for k in ours.ratios)
     # Six float32 steps of log10(update / weight): float32 rounding of the weights (6e-8) in
     # an update ~25x smaller than them, measured up to 2.2e-7 (TensorFlow 1.8e-7, torch 2.2e-7,
-    # JAX JAX_GAP). 1e-5 keeps a margin of over 40x; a wrong ratio is off by >= 1e-2.
+    # JAX 6.0e-8). 1e-5 keeps a margin of over 40x; a wrong ratio is off by >= 1e-2.
     assert gap < 1e-5, gap
 
 

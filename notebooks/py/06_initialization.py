@@ -458,7 +458,8 @@ with plots.style():
     for ax, name in zip(axes, ["glorot_uniform", "he_normal"]):
         ours = initializers.get(name)
         keras_init = getattr(keras.initializers, type(ours).__name__)(seed=0)
-        samples = {"companion": ours(SHAPE, seed=0), "Keras": keras_init(SHAPE).numpy()}
+        theirs = keras.ops.convert_to_numpy(keras_init(SHAPE))  # any backend's tensor
+        samples = {"companion": ours(SHAPE, seed=0), "Keras": theirs}
         for (label, values), color, ls in zip(samples.items(), plots.PALETTE, ["-", "--"]):
             style = dict(bins=60, density=True, histtype="step", color=color, ls=ls)
             ax.hist(values.ravel(), label=label, **style)

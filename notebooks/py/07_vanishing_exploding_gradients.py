@@ -44,9 +44,9 @@ setup_notebook()
 # %%
 import keras
 import numpy as np
-import tensorflow as tf
 
 from companion import activations, data, diagnostics, layers, losses, models, optimizers, plots
+from companion.backend import vjp
 from companion.exercises import nb07 as ex
 from companion.utils import format_table
 
@@ -62,18 +62,17 @@ from companion.utils import format_table
 # numbers above 1 grows exponentially (**exploding** gradients).
 #
 # So the size of `f'` matters. Here are the largest derivatives of three activations, from
-# the companion (`activations.<name>.derivative`) and from Keras (TensorFlow's automatic
-# differentiation, `tf.GradientTape`), on a grid of 1,201 points that includes 0:
+# the companion (`activations.<name>.derivative`) and from Keras (the backend's automatic
+# differentiation: TensorFlow's `tf.GradientTape`, JAX's or PyTorch's own, through
+# `companion.backend.vjp`), on a grid of 1,201 points that includes 0:
 
 # %%
 z = np.linspace(-6.0, 6.0, 1201)
 for name in ("sigmoid", "tanh", "relu"):
     ours = activations.get(name).derivative(z)
-    z_tf = tf.constant(z)  # float64, so that the comparison shows formula differences only
-    with tf.GradientTape() as tape:
-        tape.watch(z_tf)
-        out = keras.activations.get(name)(z_tf)
-    theirs = tape.gradient(out, z_tf).numpy()
+    # float64, so that the comparison shows formula differences only; elementwise, so the
+    # gradient of sum(f(z)) is f'(z)
+    _, theirs = vjp(keras.activations.get(name), z, np.ones_like(z))
     where = "every z > 0" if name == "relu" else f"z = {z[ours.argmax()]:g}"
     print(
         f"{name:8s} largest derivative {ours.max():.4g} at {where:12s}"
@@ -367,7 +366,7 @@ def train(model, clipnorm=None, epochs=5):
     history = model.fit(
         x_train, y_train, epochs=epochs, batch_size=128, verbose=0, callbacks=[updates]
     )
-    probs = model(x_val, training=False).numpy().astype(np.float64)
+    probs = keras.ops.convert_to_numpy(model(x_val, training=False)).astype(np.float64)
     return {
         "loss": history.history["loss"],
         "val loss": float(losses.SparseCategoricalCrossentropy()(y_val, probs)),
@@ -542,7 +541,9 @@ rng = np.random.default_rng(0)
 w0 = rng.normal(size=(64, 10)).astype("float32")
 g = (1000.0 * rng.normal(size=(64, 10))).astype("float32")  # a gradient of norm ~25,000
 w_keras = keras.Variable(w0)
-keras.optimizers.SGD(learning_rate=0.1, clipnorm=1.0).apply_gradients([(g, w_keras)])
+keras.optimizers.SGD(learning_rate=0.1, clipnorm=1.0).apply_gradients(
+    [(keras.ops.convert_to_tensor(g), w_keras)]  # the backend's tensor (torch needs one)
+)
 w_ours = w0.copy()
 optimizers.SGD(learning_rate=0.1, clipnorm=1.0).apply([g], [w_ours])
 print(f"norm of the gradient: {np.linalg.norm(g):.3g}")
@@ -620,7 +621,8 @@ print(f"RMS gradients at init: first {he_norms[0]:.3g}, last {he_norms[-1]:.3g} 
 z_batch = np.random.default_rng(1).normal(2.0, 3.0, size=(256, 4)).astype("float32")
 bn_ours = layers.BatchNormalization(momentum=0.9)
 bn_keras = keras.layers.BatchNormalization(momentum=0.9)
-out_ours, out_keras = bn_ours(z_batch, training=True), bn_keras(z_batch, training=True).numpy()
+out_ours = bn_ours(z_batch, training=True)
+out_keras = keras.ops.convert_to_numpy(bn_keras(z_batch, training=True))
 print("output mean per unit:", out_ours.mean(axis=0).round(3) + 0.0)
 print("output std per unit: ", out_ours.std(axis=0).round(3))
 # float32, outputs of order 1 from sums of 256 values: round-off ~1e-6.

@@ -314,7 +314,7 @@ def noisy_run(optimizer, l2=0.0):
     rng = np.random.default_rng(0)
     for _ in range(STEPS):
         g = SCALES * rng.standard_normal(2) + 2 * l2 * keras.ops.convert_to_numpy(w)
-        optimizer.apply_gradients([(g, w)])
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g), w)])  # torch needs a tensor
     return keras.ops.convert_to_numpy(w)
 
 
@@ -353,13 +353,13 @@ print(f"200 decays by lr * weight_decay = 0.001 shrink by 1 - 0.999**200 = {1 - 
 x_tiny = np.arange(1.0, 9.0, dtype="float32").reshape(1, 8)
 for rate in (0.0, 0.5):
     ours = layers.Dropout(rate, seed=0)(x_tiny, training=True)
-    theirs = keras.layers.Dropout(rate, seed=0)(x_tiny, training=True).numpy()
+    theirs = keras.ops.convert_to_numpy(keras.layers.Dropout(rate, seed=0)(x_tiny, training=True))
     print(f"rate {rate}, training=True   companion {ours[0]}   Keras {theirs[0]}")
 print(
     "training=False (inference):  companion",
     layers.Dropout(0.5)(x_tiny)[0],
     "  Keras",
-    keras.layers.Dropout(0.5)(x_tiny).numpy()[0],
+    keras.ops.convert_to_numpy(keras.layers.Dropout(0.5)(x_tiny))[0],
 )
 
 # %% [markdown]
@@ -373,7 +373,7 @@ ones = np.ones((1000, 1000), dtype="float32")
 rows = []
 for rate in (0.2, 0.5, 0.8):
     ours = layers.Dropout(rate, seed=0)(ones, training=True)
-    theirs = keras.layers.Dropout(rate, seed=0)(ones, training=True).numpy()
+    theirs = keras.ops.convert_to_numpy(keras.layers.Dropout(rate, seed=0)(ones, training=True))
     for who, out in (("companion", ours), ("Keras", theirs)):
         kept = out[out != 0]
         rows.append(
