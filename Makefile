@@ -14,7 +14,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --upgrade --custom-com
 # `make lab` as root (containers, cloud VMs, CI) needs Jupyter's --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock test-backends test-backends-notebooks
+.PHONY: help install lab test lint unit nbval format notebooks doctor benchmark clean compat portability lock test-ipywidgets7 kernel offline-kit solutions slides hub hub-install hub-lock test-backends test-backends-notebooks test-backends-ci
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
@@ -182,6 +182,25 @@ test-backends: $(BACKENDS_VENV)/.installed-stamp
 	    $(KERAS_FACING_TESTS) || exit 1; \
 	  echo "=== Keras backend $$b: $$(( $$(date +%s) - start )) s"; \
 	done
+
+# CI's pass (at most 10 minutes on 2 cores, install included): PyTorch runs every Keras-facing
+# test (85 s on 2 shared cores); JAX the files where its own code paths are (jax.grad over
+# stateless_call, BatchNormalization's state, diagnostics and the update:data callback,
+# optimizers, regularizers, layers, models, initializers): about 4 minutes. JAX's eager
+# operations compile once per new shape, so its full pass takes about 13 minutes on 2 cores
+# (training_equivalence, losses and activations are the long files); `make test-backends`.
+JAX_CI_TESTS := tests/test_backend.py tests/test_batchnorm.py tests/test_compare.py \
+  tests/test_diagnostics.py tests/test_optimizers.py tests/test_regularizers.py \
+  tests/test_models.py tests/test_layers.py tests/test_initializers.py
+test-backends-ci: $(BACKENDS_VENV)/.installed-stamp
+	@start=$$(date +%s); echo "=== Keras backend: torch (every Keras-facing test)"; \
+	KERAS_BACKEND=torch $(BACKENDS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  $(KERAS_FACING_TESTS) || exit 1; \
+	echo "=== Keras backend torch: $$(( $$(date +%s) - start )) s"; \
+	start=$$(date +%s); echo "=== Keras backend: jax (JAX_CI_TESTS)"; \
+	KERAS_BACKEND=jax $(BACKENDS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  $(JAX_CI_TESTS) || exit 1; \
+	echo "=== Keras backend jax: $$(( $$(date +%s) - start )) s"
 
 test-backends-notebooks: $(BACKENDS_VENV)/.installed-stamp
 	@for b in $(NOTEBOOK_BACKENDS); do \
