@@ -172,3 +172,25 @@ def test_doctor_reports_the_backend_and_which_backends_import(monkeypatch):
     assert check.status == (doctor.OK if have_jax else doctor.FAIL)
     if not have_jax:
         assert "set KERAS_BACKEND to one of ['tensorflow']" in check.fix
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None,
+    reason="needs PyTorch (make test-backends installs it in .venv-backends)",
+)
+def test_setup_notebook_on_torch_uses_one_thread_unless_omp_num_threads_says():
+    code = (
+        "import json, torch\nfrom companion.utils import setup_notebook\nsetup_notebook()\n"
+        "print(json.dumps(torch.get_num_threads()))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "KERAS_BACKEND": "torch", "MPLBACKEND": "Agg"},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == 1
+    assert _run(code, "torch", OMP_NUM_THREADS="2") == 2
