@@ -25,7 +25,7 @@
 # 04 (the Functional API) and 05 (training on Fashion-MNIST). Notebook 06 (initialization)
 # helps: here we look at the same networks from the gradients' side.
 #
-# **Time**: teaching 45 min · exercises 40 min
+# **Time**: teaching 40 min · exercises 30 min
 
 # %% tags=["setup"]
 # Setup: on Colab, install the companion package alone (--no-deps: Colab already has
@@ -694,7 +694,7 @@ print("training mode, companion twin = Keras (RMS gradients, 1e-3 relative):", r
 at_init["sigmoid + BN"] = bn_training
 
 # %% [markdown]
-# ### Residual connections (Functional API, Keras only)
+# ### Residual connections (Functional API)
 #
 # A residual block adds its input to its output: `h_next = h + f(h)` (He et al., 2016). Its
 # derivative is `1 + f'(h)`: even when `f` passes almost no gradient, the **skip
@@ -876,8 +876,8 @@ def run(row, learning_rate, seed, record=False):
 
 
 # %% [markdown]
-# The sweep, the choice and the repeats (about half a minute; `record=True` everywhere, so that
-# seed 0's run can count among the three):
+# The sweep, the choice and the repeats, the notebook's longest cell (`record=True` everywhere,
+# so that seed 0's run can count among the three):
 
 # %%
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03)
