@@ -322,8 +322,9 @@ print("batch 1024 at lr 1e-3 worse than batch 256 at lr 1e-3:", mean_1024[1] > m
 # **Batch size and learning rate go together.** With the same number of epochs, a batch 4
 # times larger takes 4 times fewer steps (16 instead of 64 here), each on a less noisy
 # gradient. Its whole curve sits higher, and a too-small rate costs it far more: at 1e-3 it
-# is 0.05 above its own best, at 3e-4 it has hardly started. Its best rates (2e-3 to 4e-3) are
-# not lower than batch 256's, and larger steps would help it most if they did not overshoot.
+# is about 0.06 above its own best, at 3e-4 it has hardly started. Its best rates (2e-3 to
+# 4e-3) are not lower than batch 256's, and larger steps would help it most if they did not
+# overshoot.
 # For SGD, Goyal et al. (2017) scale the learning rate linearly with the batch size ("linear
 # scaling rule", with a warm-up); for Adam, Malladi et al. (2022) argue for a square-root
 # rule. Either way: when you change the batch size, sweep the learning rate again.
