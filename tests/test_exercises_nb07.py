@@ -433,3 +433,16 @@ def test_q5_typical_wrong_factors(measured, wrong, fragment):
 def test_q5_hints_do_not_give_the_answer_before_the_last():
     assert all("10**slope" not in h for h in nb07.q5.hints[:-1])
     assert "factor_per_layer = 10**slope" in nb07.q5.hints[-1]
+
+
+@pytest.mark.parametrize("k", [0, 1])  # ratio**(1/depth), ratio**(1/(depth - 1))
+def test_q5_averaged_roots_per_depth_are_explained(k):
+    """A learner who averages a root per depth instead of fitting the line is told why that
+    is off (the constant C), not that 0.25 is 'your prediction'."""
+    x, y = nb07._probe()
+    nets = [nb07._companion_net("sigmoid", "glorot_uniform", "dense", 0, d) for d in nb07._DEPTHS]
+    ratios = [_ratio(net, x, y) for net in nets]
+    averaged = np.mean([r ** (1 / (d - k)) for r, d in zip(ratios, nb07._DEPTHS)])
+    # Both readings lie outside the accepted band (0.218 to 0.249 on this batch).
+    status, message = nb07.q5.evaluate(0.25, _ratio, averaged)
+    assert status == NOT_YET and "root per depth" in message and "cancels C" in message, message
