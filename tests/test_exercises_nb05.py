@@ -359,7 +359,7 @@ def test_q5_first_step_only():
 
 
 def test_q5_wrong_layer():
-    _q5_not_yet("the first layer", function=_measure(pick=lambda r: r.table()[1]["mean_log10"]))
+    _q5_not_yet("row 2", "layer 1", function=_measure(pick=lambda r: r.table()[1]["mean_log10"]))
 
 
 def test_q5_learning_rate_not_used():

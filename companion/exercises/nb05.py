@@ -660,11 +660,11 @@ def _check_measurement(layer1_update_ratio):
                 f"{label}, the ratio of the first step only (Adam's first step is its "
                 "largest); return the mean over the recorded steps (mean_log10)."
             )
-        for row in table[1:]:
+        for number, row in enumerate(table[1:], start=2):
             if abs(value - row["mean_log10"]) <= 0.02:
                 raise NotYet(
-                    f"{label}, the ratio of layer '{row['layer']}'; the question is about "
-                    "the first layer, the first row of the table."
+                    f"{label}, which matches the table's row {number} ('{row['layer']}'); "
+                    "the question is about layer 1's kernel, the first row of the table."
                 )
         other = [r for r in RATES if r != rate]
         if all(abs(value - measured[r][0]) <= 0.05 for r in other):
