@@ -387,4 +387,5 @@ def test_q5_hints_before_the_last_do_not_give_the_answer():
     *early, last = nb05.q5.hints
     for hint in early:
         assert "mean_log10" not in hint and "too small" not in hint and "too large" not in hint
+    assert "lr / 0.044" not in nb05.q5.hints[0]  # the facts for the prediction, not the guess
     assert "mean_log10" in last and "too large" in last

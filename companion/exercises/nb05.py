@@ -736,7 +736,7 @@ q5 = Question(
     hint=[
         "To predict: Adam's first steps move each weight by about the learning rate, "
         "whatever its gradient; layer 1's glorot_uniform weights have an RMS of "
-        "sqrt(2 / (784 + 256)) = 0.044. The ratio is then about lr / 0.044.",
+        "sqrt(2 / (784 + 256)) = 0.044. Combine the two into a guess for each rate.",
         "To measure: rec = diagnostics.update_ratio_callback(net), then "
         "net.fit(x, y, epochs=1, batch_size=256, seed=0, callbacks=[rec]) after compiling "
         "with optimizers.Adam(learning_rate) and loss='sparse_categorical_crossentropy'; "
