@@ -102,8 +102,9 @@ compat: install
 	$(BIN)/python tools/compat.py
 
 # nbval and the solved notebooks under five CPU/thread configurations (tools/portability.py).
+# SOLUTIONS="avx2" runs the solved notebooks only under the configurations named (nbval in all).
 portability: install
-	$(BIN)/python tools/portability.py $(CONFIGS)
+	$(BIN)/python tools/portability.py $(CONFIGS) $(if $(SOLUTIONS),--solutions $(SOLUTIONS))
 
 # Every Python the course supports, every platform (markers), for the tests; then the Binder
 # image's subset at the same versions, for Linux and Binder's Python (binder/runtime.txt).

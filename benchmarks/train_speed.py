@@ -87,11 +87,14 @@ def timed(fn):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def train_epochs(keras, x, y, batch_size, repeats, architecture=ARCHITECTURE):
+def train_epochs(
+    keras, x, y, batch_size, repeats, architecture=ARCHITECTURE, both_thread_modes=False
+):
     """(wall, cpu) seconds of one epoch for the companion and for Keras, from identical weights.
 
     Each is the run with the best wall time out of ``repeats``; the two libraries alternate,
-    so that a change in the machine's load hits both.
+    so that a change in the machine's load hits both. ``both_thread_modes`` adds a third
+    contender: the companion with BLAS's own thread count (``ONE_BLAS_THREAD_BELOW = 0``).
     """
     reference = keras_mlp(keras, architecture)
     initial = reference.get_weights()
@@ -109,27 +112,42 @@ def train_epochs(keras, x, y, batch_size, repeats, architecture=ARCHITECTURE):
             lambda: model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
         )
 
-    def companion_run():
+    def companion_run(one_thread_below=None):
         model = models.from_keras(reference)
         model.compile(optimizer=optimizers.Adam(), loss="sparse_categorical_crossentropy")
-        return timed(
-            lambda: model.fit(
-                x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0, seed=SEED
+        saved = models.ONE_BLAS_THREAD_BELOW
+        if one_thread_below is not None:
+            models.ONE_BLAS_THREAD_BELOW = one_thread_below
+        try:
+            return timed(
+                lambda: model.fit(
+                    x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0, seed=SEED
+                )
             )
-        )
+        finally:
+            models.ONE_BLAS_THREAD_BELOW = saved
 
-    keras_times, companion_times = [], []
+    keras_times, companion_times, default_threads_times = [], [], []
     for _ in range(repeats):
         keras_times.append(keras_run())
         companion_times.append(companion_run())
+        if both_thread_modes:
+            default_threads_times.append(companion_run(one_thread_below=0))
+    if both_thread_modes:
+        return min(companion_times), min(keras_times), min(default_threads_times)
     return min(companion_times), min(keras_times)
 
 
-def epoch_row(keras, x, y, batch_size, repeats, architecture):
+def epoch_row(keras, x, y, batch_size, repeats, architecture, both_thread_modes=False):
     """A table row: both libraries' epoch times at ``batch_size`` and their ratios."""
-    (companion_s, companion_cpu), (keras_s, keras_cpu) = train_epochs(
-        keras, x, y, batch_size, repeats, architecture
-    )
+    times = train_epochs(keras, x, y, batch_size, repeats, architecture, both_thread_modes)
+    (companion_s, companion_cpu), (keras_s, keras_cpu) = times[:2]
+    extra = {}
+    if both_thread_modes:
+        extra = {
+            "companion BLAS-default s": times[2][0],
+            "BLAS-default/keras": times[2][0] / keras_s,
+        }
     return {
         "batch": batch_size,
         "companion s": companion_s,
@@ -139,6 +157,7 @@ def epoch_row(keras, x, y, batch_size, repeats, architecture):
         "keras cpu s": keras_cpu,
         "cpu companion/keras": companion_cpu / keras_cpu,
         "companion BLAS threads": companion_threads(architecture, batch_size),
+        **extra,
     }
 
 
@@ -186,7 +205,7 @@ def dense_throughput(tf, keras, batch_size, steps):
     return ours_rate, rate(keras_step)
 
 
-def main_tables(tf, keras, x, y, peak, repeats, quick):
+def main_tables(tf, keras, x, y, peak, repeats, quick, peak_one=None, blas_default=False):
     n = len(x)
     params = count_params(ARCHITECTURE)
     flops = 6.0 * params * n
@@ -195,13 +214,36 @@ def main_tables(tf, keras, x, y, peak, repeats, quick):
         f"samples ~ 6 * params * samples = {flops / 1e9:.1f} GFLOP\n"
     )
     rows = []
+    floors = []
     for batch_size in BATCH_SIZES:
-        row = epoch_row(keras, x, y, batch_size, repeats, ARCHITECTURE)
+        row = epoch_row(keras, x, y, batch_size, repeats, ARCHITECTURE, blas_default)
         row["companion % peak"] = 100.0 * flops / row["companion s"] / 1e9 / peak
+        if blas_default:
+            default_s = row["companion BLAS-default s"]
+            row["BLAS-default % peak"] = 100.0 * flops / default_s / 1e9 / peak
         row["keras % peak"] = 100.0 * flops / row["keras s"] / 1e9 / peak
         rows.append(row)
+        if peak_one:
+            # The matrix products alone, at the 2048x2048 rate of one thread (a rate smaller
+            # products do not reach): no one-thread epoch can be faster than this.
+            floor = flops / 1e9 / peak_one
+            floors.append(
+                {
+                    "batch": batch_size,
+                    "one-thread floor s": floor,
+                    "floor/keras": floor / row["keras s"],
+                    "two-thread floor s": flops / 1e9 / peak,
+                    "two-thread floor/keras": flops / 1e9 / peak / row["keras s"],
+                }
+            )
     print(f"One training epoch (wall seconds, best of {repeats}; CPU seconds of that run):")
     print(format_table(rows, floatfmt=".3g"))
+    if floors:
+        print(
+            "\nThe epoch's ~6 * params * samples FLOPs at the matmul peak: the fastest an epoch\n"
+            "could be if it were nothing but large matrix products, on one BLAS thread and on all:"
+        )
+        print(format_table(floors, floatfmt=".3g"))
 
     rows = []
     steps = 100 if quick else 300
@@ -327,6 +369,11 @@ def main(argv=None):
         default=None,
         help="threads for NumPy's BLAS and for TensorFlow (default: each library's own choice)",
     )
+    parser.add_argument(
+        "--blas-default",
+        action="store_true",
+        help="main table: also time the companion with BLAS's own thread count",
+    )
     args = parser.parse_args(argv)
     tables = args.tables or (
         ("main", "scaling") if args.quick else ("main", "scaling", "crossover")
@@ -358,7 +405,7 @@ def main(argv=None):
     wall, cpu = time.perf_counter(), time.process_time()
 
     if "main" in tables:
-        main_tables(tf, keras, x, y, peak, repeats, args.quick)
+        main_tables(tf, keras, x, y, peak, repeats, args.quick, peak_one, args.blas_default)
     if "scaling" in tables:
         batches = QUICK_SCALING_BATCHES if args.quick else SCALING_BATCHES
         scaling_table(keras, x[:n_scaling], y[:n_scaling], repeats, batches)

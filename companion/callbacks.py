@@ -15,6 +15,7 @@ A notebook can record anything it likes:
 
 import numbers
 import warnings
+import weakref
 
 from companion.utils import check_bool
 
@@ -27,6 +28,22 @@ class Callback:
     def __init__(self):
         self.model = None
         self.params = {}
+
+    @property
+    def model(self):
+        """The model ``fit`` is training (``None`` before ``fit``, or once that model is gone).
+
+        Held by a weak reference: ``fit`` keeps its ``History`` on the model (``model.history``),
+        and a strong reference back would make every trained model a reference cycle, which
+        only Python's occasional full garbage collection frees. A learning-rate sweep would
+        then keep every network it trained, weights and optimizer state, in memory.
+        """
+        ref = getattr(self, "_model_ref", None)
+        return ref() if ref is not None else None
+
+    @model.setter
+    def model(self, model):
+        self._model_ref = None if model is None else weakref.ref(model)
 
     def set_model(self, model):
         self.model = model

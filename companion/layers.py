@@ -1,4 +1,5 @@
-"""Layers: Dense, Dropout, Activation, Flatten, BatchNormalization; backward below forward.
+"""Layers: Dense, Dropout, Activation, Flatten, BatchNormalization, ResidualDense; backward below
+forward.
 
 A layer maps a batch ``x`` to an output and, in ``backward``, maps the gradient of the loss
 with respect to its output back to the gradient with respect to its input, storing the
@@ -31,6 +32,7 @@ __all__ = [
     "Activation",
     "Flatten",
     "BatchNormalization",
+    "ResidualDense",
     "reset_names",
 ]
 
@@ -800,3 +802,55 @@ class BatchNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
         }
+
+
+class ResidualDense(Dense):
+    """A residual block of one Dense layer (He et al., 2016): ``output = x + dense(x)``.
+
+    Keras has no such layer; it is the Functional API's skip connection,
+    ``keras.layers.Add()([h, keras.layers.Dense(units, activation)(h)])``, packed into one
+    layer so that a chain of blocks fits in a companion ``Sequential``. The branch is a
+    ``Dense(units, ...)`` with the same arguments and weights ``[kernel, bias]``; ``units`` must
+    equal the input's width (the sum needs equal shapes, as ``Add`` does).
+
+    Backward: the skip connection passes the gradient unchanged, the branch adds its own,
+        dx = grad_output + Dense.backward(grad_output)      (dkernel, dbias as in Dense).
+
+    Example:
+        >>> block = ResidualDense(2, kernel_initializer="ones")
+        >>> block(np.array([[1.0, 2.0]]))                   # [1, 2] + [1, 2] @ ones
+        array([[4., 5.]], dtype=float32)
+    """
+
+    def build(self, input_shape):
+        shape = _as_shape(input_shape)
+        if shape and shape[-1] is not None and shape[-1] != self.units:
+            raise ValueError(
+                f"ResidualDense layer '{self.name}' adds its input to a Dense branch of "
+                f"{self.units} units, so its input needs {self.units} features (last axis), but "
+                f"got input shape {_shape_str(shape)}."
+            )
+        super().build(shape)
+
+    def call(self, x, training=False):
+        return x + super().call(x, training=training)
+
+    def backward(self, grad_output, input_grad=True):
+        """Gradient w.r.t. the input (the skip's ``grad_output`` plus the branch's); sets
+        ``grads = [dkernel, dbias]`` as ``Dense`` does (``input_grad=False``: those only)."""
+        if self._last_input is None:
+            raise self._no_forward_error()
+        grad = self._check_grad(grad_output, self._last_output_shape)
+        grad_z = self.activation.backward(self.last_z, grad)
+        branch = Dense.backward_from_z(self, grad_z, input_grad=input_grad)
+        return grad + branch if input_grad else None
+
+    @property
+    def backward_from_z(self):
+        # No shortcut from the pre-activation: the output x + activation(z) is not a function of
+        # z alone. Hiding the attribute makes Sequential score a softmax ResidualDense output
+        # from its probabilities, through ``backward``, which is right.
+        raise AttributeError(
+            f"ResidualDense layer '{self.name}' has no backward_from_z: its output is "
+            "x + activation(z), so use backward."
+        )

@@ -284,6 +284,7 @@ LAYER_ARGS = {
     "Activation": ("tanh",),
     "Flatten": (),
     "BatchNormalization": (),
+    "ResidualDense": (3,),
 }
 LAYERS = [getattr(layers, n) for n in layers.__all__ if n not in ("Layer", "reset_names")]
 

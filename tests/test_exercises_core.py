@@ -119,6 +119,12 @@ def test_function_returning_ellipsis_or_none_or_raising_not_implemented_is_not_a
     assert status == NOT_ATTEMPTED and "returned None" in message
     status, message = q.evaluate(raises)
     assert status == NOT_ATTEMPTED and "NotImplementedError" in message
+    # A lambda has no name to show: "your function" once, not "your function your function".
+    assert q.evaluate(lambda x: ...) == (
+        NOT_ATTEMPTED,
+        "your function still returns `...`: write its body, run that cell, "
+        "then run this check again.",
+    )
 
 
 def test_not_implemented_in_a_directly_called_function_is_not_attempted():
@@ -621,6 +627,8 @@ def test_call_learner_copies_inputs_and_reports_failures_kindly():
         require_result(..., "f")
     with pytest.raises(NotAttempted, match="returned None"):
         require_result(None, "f")
+    with pytest.raises(NotAttempted, match=r"^your function returned None"):
+        require_result(None, "your function")
     require_result(None, "f", allow_none=True)  # None can be a right answer (e.g. "no layer")
 
 

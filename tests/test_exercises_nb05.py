@@ -261,3 +261,131 @@ def test_q4_changes_the_input():
         return int(i), int(j)
 
     _not_yet(nb05.q4, most_confused, "changed the matrix")
+
+
+# --- q5: the update:data ratio investigation -------------------------------------------------
+
+
+def _q5_answers(**changes):
+    """The reference (prediction, layer1_update_ratio, verdict), with some of them replaced."""
+    prediction, function, verdict = nb05.q5.reference_answers()
+    answers = {"prediction": prediction, "function": function, "verdict": verdict}
+    answers.update(changes)
+    return answers["prediction"], answers["function"], answers["verdict"]
+
+
+def _q5_not_yet(*fragments, **changes):
+    status, message = nb05.q5.evaluate(*_q5_answers(**changes))
+    assert status == NOT_YET, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def _measure(learning_rate_of=lambda lr: lr, optimizer="adam", epochs=1, seed=0, pick=None):
+    """A layer1_update_ratio with one thing changed from the task's recipe."""
+    from companion import diagnostics, optimizers
+
+    def layer1_update_ratio(net, x, y, learning_rate):
+        lr = learning_rate_of(learning_rate)
+        opt = optimizers.Adam(lr) if optimizer == "adam" else optimizers.SGD(lr)
+        net.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+        rec = diagnostics.update_ratio_callback(net)
+        net.fit(x, y, epochs=epochs, batch_size=256, seed=seed, callbacks=[rec])
+        return (pick or (lambda r: r.table()[0]["mean_log10"]))(rec)
+
+    return layer1_update_ratio
+
+
+def test_q5_reference_verdicts_have_a_margin_of_half_a_decade():
+    """The verdicts follow from the measurement with room to spare on any CPU (float32
+    rounding moves these means by ~1e-6)."""
+    for rate in nb05.RATES:
+        value = nb05._ratio_ref(rate).table()[0]["mean_log10"]
+        assert min(abs(value - (-4.0)), abs(value - (-2.0))) > 0.5, (rate, value)
+    verdicts = [nb05._verdict_ref(nb05._ratio_ref(r).table()[0]["mean_log10"]) for r in nb05.RATES]
+    assert verdicts == ["too small", "about right", "too large"]
+
+
+def test_q5_data_are_the_notebooks_first_training_images():
+    from companion import data
+
+    (x_raw, y), _ = data.load_fashion_mnist()
+    x, labels = nb05._ratio_data()
+    assert x.shape == (2048, 784) and x.dtype == np.float32
+    np.testing.assert_array_equal(labels, y[:2048])
+    # The notebook's x_train: flat, divided by 255, float32 (both ways of rounding agree).
+    np.testing.assert_allclose(x, (x_raw[:2048].reshape(2048, -1) / 255.0), rtol=1e-7)
+
+
+def test_q5_another_shuffle_seed_is_accepted():
+    status, message = nb05.q5.evaluate(*_q5_answers(function=_measure(seed=1)))
+    assert status == CORRECT, message
+
+
+def test_q5_any_numeric_prediction_is_accepted_and_reported():
+    status, message = nb05.q5.evaluate(*_q5_answers(prediction={1e-6: -9, 1e-4: -3, 1e-1: 2.5}))
+    assert status == CORRECT, message
+    assert "predicted -9.00" in message and "measured -4.7" in message, message
+
+
+def test_q5_prediction_of_the_ratio_itself():
+    _q5_not_yet("log10", prediction={1e-6: 1e-5, 1e-4: 1e-3, 1e-1: 0.5})
+
+
+def test_q5_prediction_missing_a_rate_or_not_a_dict():
+    _q5_not_yet("no entry for learning rate 1e-06", prediction={1e-4: -3, 1e-1: -1})
+    _q5_not_yet("dict", prediction=[-5, -3, -1])
+    _q5_not_yet("one number", prediction={1e-6: "low", 1e-4: -3, 1e-1: -1})
+
+
+def test_q5_ratio_without_log():
+    _q5_not_yet("ratio itself", function=_measure(pick=lambda r: 10 ** r.table()[0]["mean_log10"]))
+
+
+def test_q5_natural_log():
+    _q5_not_yet(
+        "natural log", function=_measure(pick=lambda r: r.table()[0]["mean_log10"] * np.log(10))
+    )
+
+
+def test_q5_last_step_only():
+    _q5_not_yet("last step", function=_measure(pick=lambda r: r.table()[0]["last_log10"]))
+
+
+def test_q5_first_step_only():
+    first = lambda r: float(next(iter(r.ratios.values()))[0])  # noqa: E731
+    _q5_not_yet("first step", function=_measure(pick=first))
+
+
+def test_q5_wrong_layer():
+    _q5_not_yet("row 2", "layer 1", function=_measure(pick=lambda r: r.table()[1]["mean_log10"]))
+
+
+def test_q5_learning_rate_not_used():
+    _q5_not_yet("learning_rate", function=_measure(learning_rate_of=lambda lr: 1e-3))
+
+
+def test_q5_sgd_instead_of_adam():
+    _q5_not_yet("optimizers.Adam(learning_rate)", function=_measure(optimizer="sgd"))
+
+
+def test_q5_returns_the_whole_table():
+    _q5_not_yet("one number", function=_measure(pick=lambda r: r.table()))
+
+
+def test_q5_wrong_verdicts():
+    message = _q5_not_yet(
+        "decades above", verdict={1e-6: "too small", 1e-4: "about right", 1e-1: "about right"}
+    )
+    assert "too large" not in message  # the message points at the number, not the word
+    _q5_not_yet("decades above", verdict={1e-6: "too small", 1e-4: "too small", 1e-1: "too large"})
+    _q5_not_yet("one of", verdict={1e-6: "small", 1e-4: "about right", 1e-1: "too large"})
+
+
+def test_q5_hints_before_the_last_do_not_give_the_answer():
+    *early, last = nb05.q5.hints
+    for hint in early:
+        assert "mean_log10" not in hint and "too small" not in hint and "too large" not in hint
+    assert "lr / 0.044" not in nb05.q5.hints[0]  # the facts for the prediction, not the guess
+    assert "mean_log10" in last and "too large" in last

@@ -286,3 +286,111 @@ def test_q4_wrong_structure():
 
 def test_q4_returns_something_else():
     _not_yet(nb06.q4, lambda: [layers.Dense(256, "relu")], "models.Sequential")
+
+
+# --- q5: how tanh's std falls with depth -----------------------------------------------------
+
+
+def _q5_answers(**changes):
+    prediction, function, law = nb06.q5.reference_answers()
+    answers = {"prediction": prediction, "function": function, "law": law}
+    answers.update(changes)
+    return answers["prediction"], answers["function"], answers["law"]
+
+
+def _q5_not_yet(*fragments, **changes):
+    status, message = nb06.q5.evaluate(*_q5_answers(**changes))
+    assert status == NOT_YET, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def _stds(activation="tanh", seed=1, depth_of=lambda d: d):
+    """The per-layer stds of the notebook's deep_model, with one thing changed."""
+    names = nb06._notebook_names()
+
+    def stds(kernel_initializer, depth):
+        model = names["deep_model"](
+            kernel_initializer, activation, depth=depth_of(depth), seed=seed
+        )
+        return np.asarray(
+            names["diagnostics"].activation_stats(model, names["x_deep"]).column("std")
+        )
+
+    return stds
+
+
+def test_q5_reference_matches_the_notebooks_deep_model():
+    """The check's replica of deep_model + x_deep gives activation_stats's numbers exactly."""
+    for case in nb06._CASES:
+        want = _stds()(nb06._initializer_of(case), nb06._DEEP)
+        np.testing.assert_allclose(nb06._tanh_stds_ref(case), want, rtol=1e-12)
+
+
+def test_q5_laws_are_decided_with_a_margin():
+    """glorot_uniform: layer 64 / layer 32 is near the power law's 1/sqrt(2) = 0.71 and far from
+    the geometric extrapolation (about 0.19); gain 5/3 stays within 2 % (fixed point: 10 %)."""
+    glorot, gain = nb06._tanh_stds_ref("glorot_uniform"), nb06._tanh_stds_ref("gain 5/3")
+    assert 0.6 < glorot[63] / glorot[31] < 0.8
+    assert (glorot[31] / glorot[0]) ** (32 / 31) < 0.3
+    assert abs(gain[63] / gain[31] - 1) < 0.02
+    assert nb06._law_ref(glorot) == "power-law decay" and nb06._law_ref(gain) == "fixed point"
+
+
+def test_q5_another_seed_is_accepted():
+    other = lambda init, depth: _stds(seed=2)(init, depth)[-1]  # noqa: E731
+    status, message = nb06.q5.evaluate(*_q5_answers(function=other))
+    assert status == CORRECT, message
+
+
+def test_q5_any_positive_prediction_is_accepted_and_reported():
+    status, message = nb06.q5.evaluate(*_q5_answers(prediction=0.024))
+    assert status == CORRECT, message
+    assert "you predicted 0.024" in message and "0.082" in message, message
+
+
+def test_q5_prediction_not_a_positive_number():
+    _q5_not_yet("positive", prediction=-0.1)
+    _q5_not_yet("one number", prediction="small")
+
+
+def test_q5_every_layer_returned():
+    _q5_not_yet("one per layer", function=lambda init, depth: _stds()(init, depth))
+
+
+def test_q5_depth_ignored():
+    _q5_not_yet("layer 32", function=lambda init, depth: _stds(depth_of=lambda d: 32)(init, 32)[-1])
+
+
+def test_q5_first_layer():
+    _q5_not_yet("first layer", function=lambda init, depth: _stds()(init, depth)[0])
+
+
+def test_q5_relu_network():
+    _q5_not_yet("'tanh'", function=lambda init, depth: _stds("relu")(init, depth)[-1])
+
+
+def test_q5_something_else():
+    _q5_not_yet("not the std", function=lambda init, depth: 0.3)
+
+
+def test_q5_wrong_laws():
+    message = _q5_not_yet(
+        "average factor", law={"glorot_uniform": "geometric decay", "gain 5/3": "fixed point"}
+    )
+    assert "power-law" not in message  # the message gives numbers to test, not the word
+    _q5_not_yet("still falls", law={"glorot_uniform": "fixed point", "gain 5/3": "fixed point"})
+    _q5_not_yet(
+        "changes by", law={"glorot_uniform": "power-law decay", "gain 5/3": "power-law decay"}
+    )
+    _q5_not_yet("one of", law={"glorot_uniform": "power law", "gain 5/3": "fixed point"})
+    _q5_not_yet("no entry 'gain 5/3'", law={"glorot_uniform": "power-law decay"})
+    _q5_not_yet("dict", law="power-law decay")
+
+
+def test_q5_hints_before_the_last_do_not_give_the_answer():
+    *early, last = nb06.q5.hints
+    for hint in early:
+        assert "power-law decay" not in hint and "fixed point" not in hint and "[-1]" not in hint
+    assert "power-law decay" in last and "fixed point" in last and "[-1]" in last

@@ -314,3 +314,135 @@ def test_q4_in_place():
 
 def test_q4_returns_the_norm():
     _not_yet(nb07.q4, lambda g, c: min(np.sqrt(np.sum(g**2)), c), "shape")
+
+
+# --- q5: an investigation: the factor per sigmoid layer -----------------------------------------
+
+
+def _ratio(model, x, y):
+    rms = nb07.diagnostics.gradient_stats(model, x, y, "sparse_categorical_crossentropy")
+    return rms.column("grad_rms")[0] / rms.column("grad_rms")[-1]
+
+
+@pytest.fixture(scope="module")
+def measured():
+    """The reference sweep's estimates of the factor per layer (seed 0, depths 5, 10, 20)."""
+    x, y = nb07._probe()
+    nets = [nb07._companion_net("sigmoid", "glorot_uniform", "dense", 0, d) for d in nb07._DEPTHS]
+    return nb07._factor_estimates([_ratio(net, x, y) for net in nets])
+
+
+def test_q5_reference_sweep_fits_a_factor_near_a_quarter(measured):
+    # The notebook's section 3: 20 sigmoid layers, first/last ~1e-12, so ~0.23 per layer.
+    assert 0.2 < min(measured) <= max(measured) < 0.245
+
+
+def test_q5_reference_network_is_the_notebook_construction(keras):
+    """_companion_net draws the same weights as companion_net of the notebook: one Generator
+    from the seed, layer after layer (here checked against Keras's glorot_uniform limits and
+    against a second build)."""
+    a = nb07._companion_net("sigmoid", "glorot_uniform", "dense", 0, depth=5)
+    b = nb07._companion_net("sigmoid", "glorot_uniform", "dense", 0, depth=5)
+    a.build((None, 784))
+    b.build((None, 784))
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    kernels = a.get_weights()[::2]
+    assert not np.array_equal(kernels[1], kernels[2])  # every layer draws its own weights
+    assert np.abs(kernels[1]).max() <= np.sqrt(6 / 128)  # Glorot uniform, 64 in and 64 out
+
+
+def test_q5_solution_passes_and_says_what_it_measured():
+    status, message = nb07.q5.evaluate_solution()
+    assert status == CORRECT, message
+    assert "you predicted 0.25" in message and "0.23 per layer" in message
+
+
+def test_q5_any_reading_of_the_sweep_is_accepted(measured):
+    for estimate in measured:
+        assert nb07.q5.evaluate(0.25, _ratio, estimate)[0] == CORRECT
+
+
+def test_q5_a_prediction_far_off_is_still_correct_and_compared(measured):
+    status, message = nb07.q5.evaluate(0.9, _ratio, measured[0])
+    assert status == CORRECT and "you predicted 0.9" in message
+
+
+def test_q5_blank_parts_are_not_attempted(measured):
+    assert nb07.q5.evaluate(..., _ratio, measured[0])[0] == "not attempted"
+    assert nb07.q5.evaluate(0.25, _ratio, ...)[0] == "not attempted"
+    assert nb07.q5.evaluate(0.25, lambda model, x, y: ..., measured[0])[0] == "not attempted"
+
+
+def test_q5_prediction_must_be_a_positive_number(measured):
+    for prediction, fragment in (("quarter", "a number"), (-0.25, "positive")):
+        status, message = nb07.q5.evaluate(prediction, _ratio, measured[0])
+        assert status == NOT_YET and fragment in message, message
+
+
+def _wrong_ratio(fn, fragment, measured):
+    status, message = nb07.q5.evaluate(0.25, fn, measured[0])
+    assert status == NOT_YET, message
+    assert fragment in message, message
+
+
+def test_q5_inverted_ratio(measured):
+    _wrong_ratio(lambda m, x, y: 1 / _ratio(m, x, y), "last / first", measured)
+
+
+def test_q5_frobenius_norms(measured):
+    def by_norm(model, x, y):
+        table = nb07.diagnostics.gradient_stats(model, x, y, "sparse_categorical_crossentropy")
+        return table.column("grad_norm")[0] / table.column("grad_norm")[-1]
+
+    _wrong_ratio(by_norm, "grad_rms", measured)
+
+
+def test_q5_first_layer_only(measured):
+    def first_only(model, x, y):
+        table = nb07.diagnostics.gradient_stats(model, x, y, "sparse_categorical_crossentropy")
+        return table.column("grad_rms")[0]
+
+    _wrong_ratio(first_only, "divide it by the last", measured)
+
+
+def test_q5_the_whole_table(measured):
+    def whole(model, x, y):
+        return nb07.diagnostics.gradient_stats(model, x, y, "sparse_categorical_crossentropy")
+
+    status, message = nb07.q5.evaluate(0.25, whole, measured[0])
+    assert status == NOT_YET and "return a number" in message, message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "fragment"),
+    [
+        (lambda f: np.log10(f), "LOGARITHM"),  # the slope itself
+        (lambda f: np.log(f), "LOGARITHM"),
+        (lambda f: 1 / f, "GROW"),  # inverted
+        (lambda f: f**19, "ONE layer"),  # the 20-layer ratio
+        (lambda f: 0.25, "bound of section 1"),  # the prediction, not a measurement
+        (lambda f: np.sqrt(f), "fit the ratios"),
+    ],
+)
+def test_q5_typical_wrong_factors(measured, wrong, fragment):
+    status, message = nb07.q5.evaluate(0.25, _ratio, wrong(measured[0]))
+    assert status == NOT_YET and fragment in message, message
+
+
+def test_q5_hints_do_not_give_the_answer_before_the_last():
+    assert all("10**slope" not in h for h in nb07.q5.hints[:-1])
+    assert "factor_per_layer = 10**slope" in nb07.q5.hints[-1]
+
+
+@pytest.mark.parametrize("k", [0, 1])  # ratio**(1/depth), ratio**(1/(depth - 1))
+def test_q5_averaged_roots_per_depth_are_explained(k):
+    """A learner who averages a root per depth instead of fitting the line is told why that
+    is off (the constant C), not that 0.25 is 'your prediction'."""
+    x, y = nb07._probe()
+    nets = [nb07._companion_net("sigmoid", "glorot_uniform", "dense", 0, d) for d in nb07._DEPTHS]
+    ratios = [_ratio(net, x, y) for net in nets]
+    averaged = np.mean([r ** (1 / (d - k)) for r, d in zip(ratios, nb07._DEPTHS)])
+    # Both readings lie outside the accepted band (0.218 to 0.249 on this batch).
+    status, message = nb07.q5.evaluate(0.25, _ratio, averaged)
+    assert status == NOT_YET and "root per depth" in message and "cancels C" in message, message

@@ -253,3 +253,155 @@ def test_q4_missing_dropout(keras):
         )
 
     _not_yet(nb08.q4, build_regularized_model, "['Dense', 'Dense']")
+
+
+# --- q5: predict, measure, interpret -----------------------------------------------------------
+
+
+def _q5_not_yet(prediction, gap_sweep, supported, *fragments):
+    status, message = nb08.q5.evaluate(prediction, gap_sweep, supported)
+    assert status == NOT_YET, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def _reference_sweep():
+    return nb08.q5.reference_answers()[1]
+
+
+def _sweep_from(transform):
+    """A gap_sweep that returns transform(n, gaps of the three seeds) for each size."""
+
+    def gap_sweep():
+        out = {}
+        for n in nb08.SIZES:
+            runs = np.array([nb08.train_subset(n, seed) for seed in nb08.SEEDS])
+            out[n] = transform(n, runs)
+        return out
+
+    return gap_sweep
+
+
+def _mean_sd(gaps):
+    return (float(np.mean(gaps)), float(np.std(gaps, ddof=1)))
+
+
+def test_q5_train_subset_takes_equal_steps_and_is_deterministic():
+    """Every size gets the same 200 steps; the same (n, seed) gives the same accuracies."""
+    assert nb08._STEPS * nb08._BATCH // 250 == 40 and nb08._STEPS * nb08._BATCH // 2000 == 5
+    nb08._train_subset.cache_clear()
+    first = nb08.train_subset(250, 1)
+    nb08._train_subset.cache_clear()
+    assert nb08.train_subset(250, 1) == first
+    assert all(0.0 <= acc <= 1.0 for acc in first)
+
+
+def test_q5_train_subset_rejects_bad_arguments():
+    for bad, fragment in ((0, "between 1 and 2000"), (2500, "between 1 and 2000"), (2.5, "whole")):
+        with pytest.raises((TypeError, ValueError), match=fragment):
+            nb08.train_subset(bad, 0)
+    with pytest.raises(ValueError, match="seed"):
+        nb08.train_subset(250, -1)
+
+
+def test_q5_statement_comes_from_the_measurement():
+    """The supported statement is computed from the reference numbers, with a wide margin:
+    the change of the mean gap is over 3 times the summed seed spread needed for statement 1."""
+    ref = nb08._reference_sweep()
+    change = ref[250][0] - ref[2000][0]
+    spread = ref[250][1] + ref[2000][1]
+    assert change > 10 * spread, (change, spread)
+    assert nb08._supported_statement(ref) == 1
+    # The rule itself, on made-up numbers: flat and growing gaps give statements 2 and 3.
+    assert nb08._supported_statement({250: (0.10, 0.02), 2000: (0.105, 0.02)}) == 2
+    assert nb08._supported_statement({250: (0.05, 0.01), 2000: (0.20, 0.01)}) == 3
+
+
+def test_q5_any_prediction_is_accepted_and_answered():
+    sweep = _reference_sweep()
+    for prediction, fragment in (("grows", "but it shrinks"), ("Shrinks ", "and it shrinks")):
+        status, message = nb08.q5.evaluate(prediction, sweep, 1)
+        assert status == CORRECT, message
+        assert fragment in message, message
+
+
+def test_q5_unknown_prediction():
+    _q5_not_yet("bigger", _reference_sweep(), 1, "'shrinks', 'stays', 'grows'")
+
+
+def test_q5_supported_not_a_statement_number():
+    _q5_not_yet("shrinks", _reference_sweep(), "1", "statement's number")
+    _q5_not_yet("shrinks", _reference_sweep(), 7, "1, 2, 3 or 4")
+
+
+def test_q5_wrong_statements_get_a_question_not_the_answer():
+    for wrong, fragment in ((2, "smaller than the spread"), (3, "larger"), (4, "Three seeds")):
+        message = _q5_not_yet("stays", _reference_sweep(), wrong, fragment)
+        assert "statement 1" not in message and "supported = 1" not in message
+
+
+def test_q5_sign_flipped():
+    sweep = _sweep_from(lambda n, r: _mean_sd(r[:, 1] - r[:, 0]))
+    _q5_not_yet("shrinks", sweep, 1, "training accuracy minus the validation")
+
+
+def test_q5_validation_accuracy_instead_of_gap():
+    sweep = _sweep_from(lambda n, r: _mean_sd(r[:, 1]))
+    _q5_not_yet("shrinks", sweep, 1, "look like accuracies (validation accuracies?)")
+
+
+def test_q5_one_seed_has_no_spread():
+    sweep = _sweep_from(lambda n, r: (float(r[0, 0] - r[0, 1]), 0.0))
+    _q5_not_yet("shrinks", sweep, 1, "all 0")
+
+
+def test_q5_variance_instead_of_sd():
+    sweep = _sweep_from(
+        lambda n, r: (np.mean(r[:, 0] - r[:, 1]), np.var(r[:, 0] - r[:, 1], ddof=1))
+    )
+    _q5_not_yet("shrinks", sweep, 1, "variances")
+
+
+def test_q5_mean_and_sd_swapped():
+    sweep = _sweep_from(lambda n, r: _mean_sd(r[:, 0] - r[:, 1])[::-1])
+    _q5_not_yet("shrinks", sweep, 1, "(sd, mean)")
+
+
+def test_q5_bare_numbers_instead_of_pairs():
+    sweep = _sweep_from(lambda n, r: float(np.mean(r[:, 0] - r[:, 1])))
+    _q5_not_yet("shrinks", sweep, 1, "pair (mean gap, standard deviation")
+
+
+def test_q5_missing_size():
+    def gap_sweep():
+        full = _reference_sweep()()
+        return {n: v for n, v in full.items() if n != 2000}
+
+    _q5_not_yet("shrinks", gap_sweep, 1, "one per training-set size")
+
+
+def test_q5_validation_error_instead_of_gap():
+    sweep = _sweep_from(lambda n, r: _mean_sd(1 - r[:, 1]))  # 1 - val acc: an error, not a gap
+    _q5_not_yet("shrinks", sweep, 1, "for n = 500", "further than 0.04")
+
+
+def test_q5_other_seeds_are_accepted():
+    """Another set of three seeds measures the same effect within the tolerance."""
+
+    def gap_sweep():
+        out = {}
+        for n in nb08.SIZES:
+            runs = np.array([nb08.train_subset(n, seed) for seed in (3, 4, 5)])
+            out[n] = _mean_sd(runs[:, 0] - runs[:, 1])
+        return out
+
+    status, message = nb08.q5.evaluate("shrinks", gap_sweep, 1)
+    assert status == CORRECT, message
+
+
+def test_q5_hints_keep_the_answer_for_the_last():
+    *early, last = nb08.q5.hints
+    for hint in early:
+        assert "statement 1" not in hint and "supported = 1" not in hint, hint
+    assert "statement 1" in last

@@ -20,6 +20,8 @@ Usage::
     python tools/portability.py                      # all five (make portability)
     python tools/portability.py avx2 threads1        # some of them
     python tools/portability.py --notebooks 03 07    # only notebooks whose name starts so
+    python tools/portability.py avx2 threads4 --solutions avx2
+                                                     # the solved notebooks only under avx2
 """
 
 from __future__ import annotations
@@ -120,7 +122,9 @@ def failures_from_junit(path: Path) -> tuple[int, list[str]]:
     return total, failed
 
 
-def run_config(config: str, notebooks: list[Path], solutions_k: str | None) -> dict:
+def run_config(
+    config: str, notebooks: list[Path], solutions_k: str | None, solutions: bool = True
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
         cmd = [
@@ -134,9 +138,9 @@ def run_config(config: str, notebooks: list[Path], solutions_k: str | None) -> d
             f"--junitxml={junit}",
             *NBVAL_FLAGS,
             *(str(p.relative_to(ROOT)) for p in notebooks),
-            SOLUTIONS_TEST,
+            *([SOLUTIONS_TEST] if solutions else []),
         ]
-        if solutions_k:
+        if solutions and solutions_k:
             cmd += ["-k", solutions_k]
         start = time.perf_counter()
         result = subprocess.run(
@@ -156,9 +160,16 @@ def main(argv=None) -> int:
         "configs", nargs="*", help=f"configurations (default all): {', '.join(CONFIGURATIONS)}"
     )
     parser.add_argument("--notebooks", nargs="*", default=None, help="notebook name prefixes")
+    parser.add_argument(
+        "--solutions",
+        nargs="*",
+        default=None,
+        help="configurations that also run the solved notebooks (default: every one run)",
+    )
     args = parser.parse_args(argv)
     configs = args.configs or list(CONFIGURATIONS)
-    unknown = [c for c in configs if c not in CONFIGURATIONS]
+    with_solutions = configs if args.solutions is None else args.solutions
+    unknown = [c for c in [*configs, *with_solutions] if c not in CONFIGURATIONS]
     if unknown:
         parser.error(f"unknown configuration(s) {unknown}; expected some of {list(CONFIGURATIONS)}")
     notebooks = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -172,8 +183,9 @@ def main(argv=None) -> int:
     rows = []
     for config in configs:
         settings = " ".join(f"{k}={v}" for k, v in CONFIGURATIONS[config].items()) or "(none)"
-        print(f"== {config}: {settings}\n   {probe(config)}", flush=True)
-        outcome = run_config(config, notebooks, solutions_k)
+        what = "nbval + solved notebooks" if config in with_solutions else "nbval"
+        print(f"== {config} ({what}): {settings}\n   {probe(config)}", flush=True)
+        outcome = run_config(config, notebooks, solutions_k, config in with_solutions)
         status = "ok" if not outcome["failed"] else f"{len(outcome['failed'])} FAILED"
         print(f"   {outcome['total']} tests, {status}, {outcome['minutes']:.1f} min", flush=True)
         if outcome["failed"]:

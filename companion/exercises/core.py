@@ -360,9 +360,18 @@ def require_result(result, name, allow_none=False):
     if result is Ellipsis or (result is None and not allow_none):
         what = "still returns `...`" if result is Ellipsis else "returned None"
         raise NotAttempted(
-            f"your function {name} {what}: write its body and `return` the result, run that "
-            "cell, then run this check again."
+            f"{_function_label(name)} {what}: write its body and `return` the result, run "
+            "that cell, then run this check again."
         )
+
+
+def _function_label(name):
+    """ "your function f" for a named function; "your function" alone when it has no name."""
+    return (
+        "your function"
+        if name in (None, "", "your function", "<lambda>")
+        else (f"your function {name}")
+    )
 
 
 def load_keras():
@@ -431,11 +440,11 @@ def _blank_message(label, value):
 def _returned_blank(fn_name, result):
     if result is Ellipsis:
         return NotAttempted(
-            f"your function {fn_name} still returns `...`: write its body, run that cell, "
+            f"{_function_label(fn_name)} still returns `...`: write its body, run that cell, "
             "then run this check again."
         )
     return NotAttempted(
-        f"your function {fn_name} returned None: write its body and `return` the result "
+        f"{_function_label(fn_name)} returned None: write its body and `return` the result "
         "(a missing `return`?)."
     )
 

@@ -7,10 +7,19 @@
 - ``q3``: ``build_model()`` -- a compiled Keras classifier that meets a spec; the check reads
   its layers and its compile configuration.
 - ``q4``: ``most_confused(counts)`` -- the largest mistake in a confusion matrix.
+- ``q5``: an investigation -- ``prediction``, ``layer1_update_ratio(net, x, y, learning_rate)``
+  and ``verdict``: predict layer 1's update:data ratio at three Adam learning rates, measure it
+  with ``companion.diagnostics.update_ratio_callback``, and judge each rate against Karpathy's
+  rule of thumb (about 1e-3). The check measures the reference itself on the first 2,048
+  training images, with the notebook's 256-128-10 companion network.
 
 Every numeric check compares with a float64 reference on several fixed cases and names the
 typical mistake when it recognises one. Keras is imported inside the checks that need it.
 """
+
+import functools
+import math
+import numbers
 
 import numpy as np
 
@@ -18,6 +27,7 @@ from companion.exercises.core import (
     NotYet,
     Question,
     call_learner,
+    describe,
     describe_exception,
     expect_array,
     expect_callable,
@@ -27,7 +37,7 @@ from companion.exercises.core import (
     require_result,
 )
 
-__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "QUESTIONS"]
 
 # Keras's backend.epsilon(): the floor of the standard deviation in Normalization and the
 # clipping margin of probabilities in the cross-entropies.
@@ -499,4 +509,259 @@ def most_confused(counts):
     correct="rows are what the image is, columns what the model said.",
 )
 
-QUESTIONS = [q1, q2, q3, q4]
+
+# ---------------------------------------------------------------------------------------------
+# q5: an investigation -- predict, measure and judge layer 1's update:data ratio
+
+RATES = (1e-6, 1e-4, 1e-1)  # the Adam learning rates of the investigation
+VERDICTS = ("too small", "about right", "too large")
+# Karpathy's rule of thumb: log10(update:data) around -3; "about right" means within a decade.
+_RULE, _BAND = -3.0, 1.0
+_N_IMAGES, _BATCH = 2048, 256  # one epoch of 8 Adam steps: about 0.05 s per rate
+
+
+@functools.lru_cache(maxsize=1)
+def _ratio_data():
+    """The first 2,048 Fashion-MNIST training images as the notebook has them (flat float32 in
+    [0, 1]) and their labels: ``x_sub[:2048], y_sub[:2048]`` in notebook 05."""
+    from companion import data
+
+    (x_raw, y), _ = data.load_fashion_mnist()
+    x = x_raw[:_N_IMAGES].reshape(_N_IMAGES, -1).astype(np.float32) / np.float32(255)
+    x.setflags(write=False)
+    y = y[:_N_IMAGES].copy()
+    y.setflags(write=False)
+    return x, y
+
+
+def _ratio_net(seed=0):
+    """Notebook 05's ``companion_mlp(seed)``: the 256-128-10 network in the companion."""
+    from companion import layers, models
+
+    rng = np.random.default_rng(seed)
+    return models.Sequential(
+        [
+            layers.Dense(256, "relu", seed=rng),
+            layers.Dense(128, "relu", seed=rng),
+            layers.Dense(10, "softmax", seed=rng),
+        ]
+    )
+
+
+def _ratio_ref(learning_rate):
+    """The recorder of one epoch of Adam(learning_rate) on the investigation's data."""
+    from companion import diagnostics, optimizers
+
+    x, y = _ratio_data()
+    net = _ratio_net()
+    net.compile(optimizer=optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    recorder = diagnostics.update_ratio_callback(net)
+    net.fit(x, y, epochs=1, batch_size=_BATCH, seed=0, callbacks=[recorder])
+    return recorder
+
+
+def _verdict_ref(log_ratio):
+    if log_ratio < _RULE - _BAND:
+        return "too small"
+    if log_ratio > _RULE + _BAND:
+        return "too large"
+    return "about right"
+
+
+def _rate_dict(answer, name, what):
+    """``answer`` as ``{rate: value}`` for exactly the investigation's three rates."""
+    if not isinstance(answer, dict):
+        raise NotYet(
+            f"{name} should be a dict with one {what} per learning rate, "
+            f"{{1e-6: ..., 1e-4: ..., 1e-1: ...}}, but it is {type(answer).__name__}."
+        )
+    found = {}
+    for key, value in answer.items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Real):
+            raise NotYet(f"the keys of {name} should be the learning rates 1e-6, 1e-4 and 1e-1.")
+        match = [r for r in RATES if math.isclose(float(key), r, rel_tol=1e-9)]
+        if not match:
+            raise NotYet(
+                f"{name} has a key {key!r}; its keys should be the learning rates 1e-6, 1e-4 "
+                "and 1e-1."
+            )
+        found[match[0]] = value
+    missing = [f"{r:g}" for r in RATES if r not in found]
+    if missing:
+        raise NotYet(f"{name} has no entry for learning rate {', '.join(missing)}.")
+    return found
+
+
+def _as_log_number(value, label):
+    if isinstance(value, (bool, np.bool_)):
+        raise NotYet(f"{label} is {value}, a bool; it should be a number such as -3.")
+    try:
+        number = float(np.asarray(value, dtype=np.float64).reshape(()))
+    except (TypeError, ValueError):
+        raise NotYet(f"{label} should be one number, but it is {describe(value)}.") from None
+    if not math.isfinite(number):
+        raise NotYet(f"{label} is {number}; it should be a finite number.")
+    return number
+
+
+def _check_prediction(prediction):
+    guesses = _rate_dict(prediction, "prediction", "number")
+    values = {r: _as_log_number(v, f"your prediction for {r:g}") for r, v in guesses.items()}
+    if all(0 < v < 1 for v in values.values()):
+        raise NotYet(
+            "your predictions are all between 0 and 1: that looks like the ratio itself. "
+            "Predict its log10 instead (a step of 1/1000 of the weights is log10 = -3)."
+        )
+    return values
+
+
+def _check_measurement(layer1_update_ratio):
+    """{rate: (learner's value, reference recorder)}; raises NotYet on a wrong measurement."""
+    expect_callable(
+        layer1_update_ratio,
+        n_args=4,
+        name="layer1_update_ratio",
+        arg_names=("net", "x", "y", "learning_rate"),
+    )
+    x, y = _ratio_data()
+    measured = {}
+    for rate in RATES:
+        label = f"at learning rate {rate:g}"
+        result = _call(
+            layer1_update_ratio, (_ratio_net(), x, y, rate), "layer1_update_ratio", label
+        )
+        _blank(result, "layer1_update_ratio")
+        value = _as_log_number(result, f"{label}, layer1_update_ratio's result")
+        measured[rate] = (value, _ratio_ref(rate))
+    for rate, (value, recorder) in measured.items():
+        table = recorder.table()
+        want = table[0]["mean_log10"]
+        # Same network, data and batches give the reference's value to float32 rounding
+        # (~1e-6); a shuffle from another seed moves the mean by up to ~0.03 (measured at
+        # 1e-1). The named mistakes below are 0.1 to several decades away at some rate.
+        if abs(value - want) <= 0.05:
+            continue
+        label = f"at learning rate {rate:g} your function gives {value:.3g}"
+        first = np.asarray(next(iter(recorder.ratios.values())))
+        if 0 < value < 1 and abs(math.log10(value) - want) <= 0.05:
+            raise NotYet(
+                f"{label}, which looks like the ratio itself: return its log10, as the "
+                "recorder's table does (mean_log10)."
+            )
+        if abs(value - want * math.log(10)) <= 0.1:
+            raise NotYet(f"{label}: that is a natural log; the ratio is measured in log10.")
+        if abs(value - table[0]["last_log10"]) <= 0.02 and abs(value - want) > 0.1:
+            raise NotYet(
+                f"{label}, the ratio of the last step only; return the mean over the "
+                "recorded steps (the table's mean_log10)."
+            )
+        if abs(value - first[0]) <= 0.02:
+            raise NotYet(
+                f"{label}, the ratio of the first step only (Adam's first step is its "
+                "largest); return the mean over the recorded steps (mean_log10)."
+            )
+        for number, row in enumerate(table[1:], start=2):
+            if abs(value - row["mean_log10"]) <= 0.02:
+                raise NotYet(
+                    f"{label}, which matches the table's row {number} ('{row['layer']}'); "
+                    "the question is about layer 1's kernel, the first row of the table."
+                )
+        other = [r for r in RATES if r != rate]
+        if all(abs(value - measured[r][0]) <= 0.05 for r in other):
+            raise NotYet(
+                f"{label}, the same at every learning rate: is learning_rate passed to "
+                "the optimizer, optimizers.Adam(learning_rate)?"
+            )
+        raise NotYet(
+            f"{label}, but one epoch of Adam at that rate (batches of 256, seed=0) gives "
+            f"another value. Compile net with optimizers.Adam(learning_rate) and the sparse "
+            "categorical cross-entropy, fit with the recorder in callbacks, and return the "
+            "first row's mean_log10."
+        )
+    return {rate: value for rate, (value, _) in measured.items()}
+
+
+def _check_verdict(verdict, measured):
+    answers = _rate_dict(verdict, "verdict", "word")
+    for rate in RATES:
+        answer, value = answers[rate], measured[rate]
+        label = f"verdict[{rate:g}]"
+        if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
+            listed = ", ".join(repr(v) for v in VERDICTS)
+            raise NotYet(f"{label} should be one of {listed}, but it is {describe(answer)}.")
+        if answer.strip().lower() == _verdict_ref(value):
+            continue
+        side = "above" if value > _RULE else "below"
+        raise NotYet(
+            f"{label} is {answer.strip()!r}, but at {rate:g} the measurement is {value:.2f}, "
+            f"{abs(value - _RULE):.1f} decades {side} the rule of thumb's -3, which allows "
+            "about a decade either way."
+        )
+
+
+def _ratio_setup():
+    """The names the reference solution uses from notebook 05's imports."""
+    from companion import diagnostics, optimizers
+
+    return {"diagnostics": diagnostics, "optimizers": optimizers}
+
+
+def _check_investigation(prediction, layer1_update_ratio, verdict):
+    guesses = _check_prediction(prediction)
+    measured = _check_measurement(layer1_update_ratio)
+    _check_verdict(verdict, measured)
+    lines = "; ".join(
+        f"{r:g}: measured {measured[r]:.2f}, predicted {guesses[r]:.2f}" for r in RATES
+    )
+    return (
+        f"layer 1's mean log10 update:data ratio over 8 Adam steps ({lines}). Adam's first "
+        "steps move every weight by about the learning rate, and layer 1's weights have an "
+        "RMS of about 0.044, so log10(lr) + 1.4 is a good first guess (a little high: the "
+        "weights of always-black pixels get no gradient). At 1e-1 the first step alone is "
+        "twice the size of the weights; they grow, and later ratios fall. By the rule of "
+        "thumb 1e-1 is far too large and 1e-6 too small, while 1e-4 sits near -3, though "
+        "the sweep found 3e-4 slow over 2 short epochs: the rule of thumb flags rates that "
+        "are off by decades; the validation sweep chooses among the rest."
+    )
+
+
+q5 = Question(
+    "q5",
+    prompt=(
+        "Predict log10 of layer 1's update:data ratio at Adam learning rates 1e-6, 1e-4 and "
+        "1e-1; write layer1_update_ratio(net, x, y, learning_rate) that measures it over one "
+        "epoch; then give each rate a verdict against the rule of thumb (about -3)."
+    ),
+    check_fn=_check_investigation,
+    hint=[
+        "To predict: Adam's first steps move each weight by about the learning rate, "
+        "whatever its gradient; layer 1's glorot_uniform weights have an RMS of "
+        "sqrt(2 / (784 + 256)) = 0.044. Combine the two into a guess for each rate.",
+        "To measure: rec = diagnostics.update_ratio_callback(net), then "
+        "net.fit(x, y, epochs=1, batch_size=256, seed=0, callbacks=[rec]) after compiling "
+        "with optimizers.Adam(learning_rate) and loss='sparse_categorical_crossentropy'; "
+        "rec.table() has one row per kernel, layer 1 first.",
+        "return rec.table()[0]['mean_log10']. Verdicts: below -4 is 'too small', above -2 "
+        "'too large', in between 'about right'.",
+    ],
+    solution_source="""
+# Adam moves each weight by about lr at first; layer 1's weights have an RMS of about
+# 0.044, so log10(ratio) is about log10(lr) - log10(0.044) = log10(lr) + 1.4.
+prediction = {1e-6: -4.6, 1e-4: -2.6, 1e-1: 0.4}
+
+
+def layer1_update_ratio(net, x, y, learning_rate):
+    net.compile(optimizer=optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    rec = diagnostics.update_ratio_callback(net)
+    net.fit(x, y, epochs=1, batch_size=256, seed=0, callbacks=[rec])
+    return rec.table()[0]["mean_log10"]  # layer 1's kernel, mean over the 8 steps
+
+
+verdict = {1e-6: "too small", 1e-4: "about right", 1e-1: "too large"}
+""",
+    setup=_ratio_setup,
+    correct="",
+)
+
+
+QUESTIONS = [q1, q2, q3, q4, q5]

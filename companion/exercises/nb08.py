@@ -7,9 +7,16 @@
   when validation stops improving and to keep the best weights.
 - ``q4``: ``build_regularized_model()`` -- a Keras model with an L2 penalty and dropout, to a
   spec; the check reads its layers.
+- ``q5``: predict, measure, interpret -- how the train-validation gap changes as the training
+  set grows from 250 to 2,000 images at an equal number of optimizer steps. The learner
+  predicts, sweeps with ``train_subset(n, seed)`` over three seeds, and picks the statement the
+  numbers support; the check runs the reference measurement itself.
 
 Keras is imported inside the checks that need it.
 """
+
+import functools
+import numbers
 
 import numpy as np
 
@@ -26,7 +33,7 @@ from companion.exercises.core import (
     require_result,
 )
 
-__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "train_subset", "QUESTIONS"]
 
 
 _call, _blank, _keras, _keras_setup = call_learner, require_result, load_keras, keras_setup
@@ -413,4 +420,293 @@ def build_regularized_model():
     correct="",
 )
 
-QUESTIONS = [q1, q2, q3, q4]
+
+# ---------------------------------------------------------------------------------------------
+# q5: predict, measure, interpret -- the gap against the size of the training set
+
+SIZES = (250, 500, 1000, 2000)
+SEEDS = (0, 1, 2)
+_STEPS, _BATCH, _HIDDEN, _LR = 200, 50, 32, 1e-3
+_N_VAL = 1000
+_PREDICTIONS = ("shrinks", "stays", "grows")
+_STATEMENTS = {
+    1: "The gap shrinks as the training set grows, by many times its spread over seeds.",
+    2: "The gap changes by less than its spread over seeds: the amount of data makes no "
+    "measurable difference.",
+    3: "The gap grows as the training set grows.",
+    4: "Three seeds are too few to say anything about how the gap changes.",
+}
+# A learner's mean gap may come from other seeds than the reference's: over three seeds the
+# gap's standard deviation is at most ~0.012 (measured), so two means over three seeds differ
+# by ~0.01 (one sd); 0.04 is four of those, while a wrong gap (a sign, an accuracy instead of a
+# difference) is off by 0.1 or more.
+_MEAN_TOL = 0.04
+# The standard deviation of three values is itself noisy (~50 % relative): loose on purpose.
+_SD_TOL = 0.03
+
+
+@functools.lru_cache(maxsize=1)
+def _subset_data():
+    """The notebook's training pool (first 2,000 of its shuffle) and its 1,000 validation
+    images: the same seed-0 permutation of Fashion-MNIST's training set as notebook 08."""
+    from companion import data
+
+    (x, y), _ = data.load_fashion_mnist()
+    order = np.random.default_rng(0).permutation(len(x))
+
+    def take(idx):
+        return (x[idx].reshape(len(idx), -1) / 255.0).astype("float32"), y[idx]
+
+    return take(order[: max(SIZES)]), take(order[-_N_VAL:])
+
+
+def _check_int(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, but got {value!r}.")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, but got {value}.")
+    return int(value)
+
+
+@functools.cache
+def _train_subset(n, seed):
+    from companion import callbacks, layers, models, optimizers
+
+    class StopAfter(callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.step = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step += 1
+            if self.step == _STEPS:
+                self.model.stop_training = True
+
+    (x_pool, y_pool), (x_val, y_val) = _subset_data()
+    x, y = x_pool[:n], y_pool[:n]
+    rng = np.random.default_rng(seed)
+    model = models.Sequential(
+        [
+            layers.Dense(_HIDDEN, activation="relu", seed=rng),
+            layers.Dense(10, activation="softmax", seed=rng),
+        ]
+    )
+    model.compile(optimizers.Adam(_LR), loss="sparse_categorical_crossentropy")
+    epochs = -(-_STEPS * _BATCH // n)  # the callback stops the last one at step _STEPS
+    model.fit(x, y, epochs=epochs, batch_size=_BATCH, callbacks=[StopAfter()], seed=rng)
+
+    def accuracy(xs, ys):
+        return float(np.mean(np.argmax(model.predict(xs, batch_size=1000), axis=1) == ys))
+
+    return accuracy(x, y), accuracy(x_val, y_val)
+
+
+def train_subset(n, seed):
+    """Train a small network on the first ``n`` of notebook 08's training images; return
+    ``(train_acc, val_acc)``.
+
+    The network is the companion's 784-32-10 (relu, softmax), trained with Adam (learning rate
+    1e-3) for 200 steps of 50 images, whatever ``n`` is: 40 epochs of 250 images, 5 epochs of
+    2,000. ``seed`` fixes the initial weights and the batch order. The accuracies are measured
+    at the end (on the ``n`` training images and on the notebook's 1,000 validation images).
+    A result is computed once per ``(n, seed)`` and then remembered.
+
+    Example::
+
+        train_acc, val_acc = train_subset(500, seed=0)
+    """
+    n = _check_int(n, "n (the number of training images)", 1, max(SIZES))
+    seed = _check_int(seed, "seed", 0, 2**32 - 1)
+    return _train_subset(n, seed)
+
+
+def _reference_sweep():
+    """{n: (mean gap, sd gap, mean train acc, mean val acc)} over SEEDS."""
+    out = {}
+    for n in SIZES:
+        runs = np.array([train_subset(n, seed) for seed in SEEDS])
+        gaps = runs[:, 0] - runs[:, 1]
+        out[n] = (gaps.mean(), gaps.std(ddof=1), runs[:, 0].mean(), runs[:, 1].mean())
+    return out
+
+
+def _supported_statement(ref):
+    """The statement the reference numbers support (never a hard-coded answer)."""
+    (first, first_sd, *_), (last, last_sd, *_) = ref[SIZES[0]], ref[SIZES[-1]]
+    change, spread = last - first, first_sd + last_sd
+    if abs(change) > 3 * spread:
+        return 1 if change < 0 else 3
+    if abs(change) < spread:
+        return 2
+    raise RuntimeError(
+        f"the reference measurement is ambiguous (change {change:+.3f}, spread {spread:.3f})"
+    )
+
+
+def _as_pair(value, n):
+    arr = np.asarray(value, dtype=object)
+    if arr.shape != (2,):
+        raise NotYet(
+            f"gap_sweep()[{n}] is {type(value).__name__}; each value should be a pair "
+            "(mean gap, standard deviation of the gap), e.g. (np.mean(gaps), np.std(gaps, ddof=1))."
+        )
+    try:
+        pair = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise NotYet(f"gap_sweep()[{n}] should hold two numbers, but it is {value!r}.") from None
+    return float(pair[0]), float(pair[1])
+
+
+def _check_sweep(result, ref):
+    if not isinstance(result, dict):
+        raise NotYet(
+            f"gap_sweep() should return a dict {{n: (mean, sd)}}, but it returned "
+            f"{type(result).__name__}."
+        )
+    keys = sorted(int(k) for k in result if isinstance(k, numbers.Integral))
+    if keys != sorted(SIZES) or len(result) != len(SIZES):
+        raise NotYet(
+            f"gap_sweep() has the keys {sorted(result, key=str)}; it should have one per "
+            f"training-set size, {list(SIZES)}."
+        )
+    got = {n: _as_pair(result[n], n) for n in SIZES}
+    means = np.array([got[n][0] for n in SIZES])
+    sds = np.array([got[n][1] for n in SIZES])
+    ref_means = np.array([ref[n][0] for n in SIZES])
+    ref_sds = np.array([ref[n][1] for n in SIZES])
+    ref_val = np.array([ref[n][3] for n in SIZES])
+    if not np.all(np.isfinite(means)):
+        raise NotYet("some of your mean gaps are not finite numbers (NaN or inf).")
+    if np.allclose(means, -ref_means, atol=_MEAN_TOL) and not np.allclose(
+        means, ref_means, atol=_MEAN_TOL
+    ):
+        raise NotYet(
+            "your gaps are negative: the gap is the training accuracy minus the validation "
+            "accuracy (a network does better on the images it trained on)."
+        )
+    if np.all(means > 0.5):
+        what = " (validation accuracies?)" if np.allclose(means, ref_val, atol=_MEAN_TOL) else ""
+        raise NotYet(
+            f"your means, {np.round(means, 3).tolist()}, look like accuracies{what}, not gaps: "
+            "the gap is train_acc - val_acc, a difference of two accuracies."
+        )
+    if np.allclose(means, ref_sds, atol=0.01) and np.all(sds > 0.5 * means.max()):
+        raise NotYet("it looks like each pair is (sd, mean); the order is (mean, sd).")
+    far = [n for n, m, r in zip(SIZES, means, ref_means) if abs(m - r) > _MEAN_TOL]
+    if far:
+        raise NotYet(
+            f"your mean gap for n = {far[0]} is {got[far[0]][0]:.3f}, further than {_MEAN_TOL} "
+            "from the reference measurement: for each n, average train_acc - val_acc over "
+            "train_subset(n, seed) for the seeds 0, 1 and 2."
+        )
+    if np.all(np.isnan(sds)) or np.all(sds == 0):
+        raise NotYet(
+            "your standard deviations are all 0 (or NaN): they should measure the spread of "
+            "the gap over the three seeds, np.std(gaps, ddof=1) of the three gaps for one n."
+        )
+    if not np.all(np.isfinite(sds)) or np.any(sds < 0):
+        raise NotYet("a standard deviation is a finite number >= 0; some of yours are not.")
+    if np.allclose(sds, ref_sds**2, rtol=0.5, atol=1e-5) and not np.allclose(
+        sds, ref_sds, atol=0.002
+    ):
+        raise NotYet("these look like variances; the standard deviation is their square root.")
+    if np.any(np.abs(sds - ref_sds) > _SD_TOL):
+        raise NotYet(
+            "your standard deviations are far from the spread of the gap over the three "
+            "seeds: for one n, take the three gaps (one per seed) and np.std(gaps, ddof=1)."
+        )
+    return got
+
+
+def _check_gap_investigation(prediction, gap_sweep, supported):
+    if not isinstance(prediction, str) or prediction.strip().lower() not in _PREDICTIONS:
+        raise NotYet(
+            f"prediction should be one of {', '.join(map(repr, _PREDICTIONS))} (what you "
+            f"expect the gap to do as the training set grows), but it is {prediction!r}."
+        )
+    prediction = prediction.strip().lower()
+    if isinstance(supported, bool) or not isinstance(supported, numbers.Integral):
+        raise NotYet(f"supported should be a statement's number, 1 to 4, but it is {supported!r}.")
+    if supported not in _STATEMENTS:
+        raise NotYet(f"supported should be 1, 2, 3 or 4, but it is {supported}.")
+    expect_callable(gap_sweep, n_args=0, name="gap_sweep")
+    result = _call(gap_sweep, (), "gap_sweep", "calling gap_sweep()")
+    _blank(result, "gap_sweep")
+    ref = _reference_sweep()
+    got = _check_sweep(result, ref)
+    answer = _supported_statement(ref)
+    first, last = got[SIZES[0]], got[SIZES[-1]]
+    if supported != answer:
+        where = f"from {first[0]:.3f} (250 images) to {last[0]:.3f} (2,000 images)"
+        messages = {
+            1: f"your mean gap goes {where}: in which direction?",
+            2: f"your mean gap goes {where}, and your standard deviations are "
+            f"{first[1]:.3f} and {last[1]:.3f}: is that change smaller than the spread?",
+            3: f"your mean gap goes {where}: does it get larger?",
+            4: f"your mean gap goes {where}, with standard deviations of {first[1]:.3f} and "
+            f"{last[1]:.3f}. Three seeds are few, but enough to see a change that is many "
+            "standard deviations large.",
+        }
+        raise NotYet(messages[supported])
+    direction = {1: "shrinks", 2: "stays", 3: "grows"}[answer]
+    verdict = (
+        f"you predicted '{prediction}', and it {direction}"
+        if prediction == direction
+        else f"you predicted '{prediction}', but it {direction}: that is what measuring is for"
+    )
+    (_, _, train_first, val_first), (_, _, train_last, val_last) = ref[SIZES[0]], ref[SIZES[-1]]
+    return (
+        f"{verdict}. The mean gap goes {first[0]:.2f} -> {last[0]:.2f}, many times its spread "
+        "over seeds. At equal steps, each of 250 images is seen 40 times and memorised, each of "
+        f"2,000 only 5 times. But read the gap with the accuracies: training accuracy falls "
+        f"{train_first:.2f} -> {train_last:.2f} while validation accuracy rises only "
+        f"{val_first:.2f} -> {val_last:.2f}; a smaller gap alone is not a better model."
+    )
+
+
+q5 = Question(
+    "q5",
+    prompt=(
+        "Predict how the train-validation gap changes as the training set grows from 250 to "
+        "2,000 images at equal steps; measure it with train_subset(n, seed) over three seeds; "
+        "say which statement (1-4) the numbers support."
+    ),
+    check_fn=_check_gap_investigation,
+    hint=[
+        "For each n in (250, 500, 1000, 2000) and each seed in (0, 1, 2), "
+        "ex.train_subset(n, seed) returns (train_acc, val_acc); the gap is train_acc - val_acc.",
+        "result[n] = (np.mean(gaps), np.std(gaps, ddof=1)) for the three gaps of one n. Print "
+        "the result and compare how much the mean gap changes from 250 to 2,000 images with "
+        "the standard deviations.",
+        "A change many standard deviations large is one the seeds cannot explain: if the mean "
+        "gap at 2,000 images is far below the one at 250, the numbers support statement 1.",
+    ],
+    solution_source="""
+prediction = "shrinks"  # any of the three: the check compares it with the measurement
+
+
+def gap_sweep():
+    result = {}
+    for n in (250, 500, 1000, 2000):
+        gaps = [train - val for train, val in (ex.train_subset(n, seed) for seed in (0, 1, 2))]
+        result[n] = (np.mean(gaps), np.std(gaps, ddof=1))
+    return result
+
+
+for n, (mean, sd) in gap_sweep().items():
+    print(f"{n:5d} images: gap {mean:.3f} ± {sd:.3f}")
+supported = 1
+""",
+    answer_names=("prediction", "gap_sweep", "supported"),
+    setup=lambda: {"ex": _this_module()},
+    time_limit=120,  # twelve short trainings; a loaded shared machine can take 10x longer
+    correct="",
+)
+
+
+def _this_module():
+    import sys
+
+    return sys.modules[__name__]
+
+
+QUESTIONS = [q1, q2, q3, q4, q5]

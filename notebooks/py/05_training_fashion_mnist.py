@@ -102,11 +102,13 @@ plots.image_grid(
 # [0, 1]. The initializers of notebook 06 assume inputs of order 1; raw values up to 255
 # would make the first layer's outputs, and the first gradients, hundreds of times larger.
 # Finally we use `float32`, Keras's default: it halves the memory of float64 and is what the
-# layers compute in anyway.
+# layers compute in anyway. We convert *before* dividing: `x_train_raw / 255.0` would first
+# build a float64 copy of all 60,000 images (360 MB), only to round it to float32 (the values
+# come out the same either way).
 
 # %%
-x_train = (x_train_raw.reshape(len(x_train_raw), -1) / 255.0).astype("float32")
-x_test = (x_test_raw.reshape(len(x_test_raw), -1) / 255.0).astype("float32")
+x_train = x_train_raw.reshape(len(x_train_raw), -1).astype("float32") / np.float32(255)
+x_test = x_test_raw.reshape(len(x_test_raw), -1).astype("float32") / np.float32(255)
 print("x_train:", x_train.shape, x_train.dtype, " range", x_train.min(), "to", x_train.max())
 print("memory of x_train:", x_train.nbytes // 2**20, "MiB (float64 would take twice that)")
 print(
@@ -320,8 +322,9 @@ print("batch 1024 at lr 1e-3 worse than batch 256 at lr 1e-3:", mean_1024[1] > m
 # **Batch size and learning rate go together.** With the same number of epochs, a batch 4
 # times larger takes 4 times fewer steps (16 instead of 64 here), each on a less noisy
 # gradient. Its whole curve sits higher, and a too-small rate costs it far more: at 1e-3 it
-# is 0.05 above its own best, at 3e-4 it has hardly started. Its best rates (2e-3 to 4e-3) are
-# not lower than batch 256's, and larger steps would help it most if they did not overshoot.
+# is about 0.06 above its own best, at 3e-4 it has hardly started. Its best rates (2e-3 to
+# 4e-3) are not lower than batch 256's, and larger steps would help it most if they did not
+# overshoot.
 # For SGD, Goyal et al. (2017) scale the learning rate linearly with the batch size ("linear
 # scaling rule", with a warm-up); for Adam, Malladi et al. (2022) argue for a square-root
 # rule. Either way: when you change the batch size, sweep the learning rate again.
@@ -734,6 +737,46 @@ def most_confused(counts):
 ex.q4.check(most_confused)
 # ex.q4.hint()
 # ex.q4.solution()
+
+# %% [markdown]
+# ### Exercise 5 — investigate: predict, then measure the update:data ratio
+#
+# Section 6 recorded the update:data ratio during the full run. How does it depend on the
+# learning rate? Take Adam at three rates, **1e-6, 1e-4 and 1e-1**, each for one epoch on the
+# first 2,048 training images (8 steps of 256) from the same initial weights.
+#
+# 1. **Predict first**, before you run anything: fill in `prediction` with your guess of
+#    log10 of layer 1's update:data ratio at each rate (-3 means a step of 1/1000 of the
+#    weights). A reasoned guess needs two facts: how far Adam moves each weight per step, and
+#    the typical size of layer 1's weights.
+# 2. **Measure**: write `layer1_update_ratio(net, x, y, learning_rate)` that compiles the
+#    companion network `net` with `optimizers.Adam(learning_rate)` and the sparse categorical
+#    cross-entropy, trains it for one epoch (`batch_size=256, seed=0`) with
+#    `diagnostics.update_ratio_callback(net)` in its callbacks, and returns layer 1's kernel's
+#    mean log10 ratio over the steps (the first row's `mean_log10` of the recorder's
+#    `table()`). Run it on `companion_mlp(0), x_sub[:2048], y_sub[:2048]` for each rate (the
+#    commented line in the cell).
+# 3. **Interpret**: against Karpathy's rule of thumb (about -3, give or take a decade), is
+#    each rate `"too small"`, `"about right"` or `"too large"`? Compare with your prediction,
+#    and with the learning-rate sweep of section 5.
+
+
+# %% tags=["exercise", "q5"]
+prediction = {1e-6: ..., 1e-4: ..., 1e-1: ...}  # your guesses of log10(update:data), layer 1
+
+
+def layer1_update_ratio(net, x, y, learning_rate):
+    return ...  # your code here
+
+
+# for lr in prediction:
+#     print(lr, layer1_update_ratio(companion_mlp(0), x_sub[:2048], y_sub[:2048], lr))
+verdict = {1e-6: ..., 1e-4: ..., 1e-1: ...}  # "too small", "about right" or "too large"
+
+# %%
+ex.q5.check(prediction, layer1_update_ratio, verdict)
+# ex.q5.hint()
+# ex.q5.solution()
 
 # %% [markdown]
 # ## Key points

@@ -870,6 +870,43 @@ ex.q4.check(build_deep_relu_model)
 # ex.q4.solution()
 
 # %% [markdown]
+# ### Exercise 5 — investigate: how does tanh's signal fall with depth?
+#
+# Section 6 found that tanh + `glorot_uniform` loses its std slowly, and said that the loss
+# is a power law, not a constant factor per layer. Test that claim twice as deep, at
+# **64 layers**, and compare with tanh's gain 5/3.
+#
+# 1. **Predict first**: set `prediction` to the std you expect at layer 64 for tanh +
+#    `glorot_uniform`, from section 6's numbers (layer 32: 0.13, an average factor of 0.949
+#    per layer). The two ways of extending the curve give very different numbers.
+# 2. **Measure**: write `std_at_depth(kernel_initializer, depth)` that returns the std of the
+#    **last** layer's outputs of `deep_model(kernel_initializer, "tanh", depth=depth)` on
+#    `x_deep`. Run it (the commented lines) for `"glorot_uniform"` and for `gain_5_3`, at
+#    depths 32 and 64.
+# 3. **Interpret**: for each of the two, is the law from layer 32 to layer 64 a
+#    `"geometric decay"`, a `"power-law decay"` or a `"fixed point"`?
+
+
+# %% tags=["exercise", "q5"]
+prediction = ...  # your guess of the std at layer 64, tanh + glorot_uniform
+
+
+def std_at_depth(kernel_initializer, depth):
+    return ...  # your code here
+
+
+# gain_5_3 = initializers.VarianceScaling(scale=(5 / 3) ** 2, mode="fan_in")
+# for init in ("glorot_uniform", gain_5_3):
+#     print(std_at_depth(init, 32), std_at_depth(init, 64))
+# each law: "geometric decay", "power-law decay" or "fixed point"
+law = {"glorot_uniform": ..., "gain 5/3": ...}
+
+# %%
+ex.q5.check(prediction, std_at_depth, law)
+# ex.q5.hint()
+# ex.q5.solution()
+
+# %% [markdown]
 # ## Key points
 #
 # - Weights must start **different**: a constant initialization (all zeros included) gives
