@@ -1,5 +1,6 @@
 """Shared test setup: quiet, repeatable TensorFlow, set before anything imports it."""
 
+import contextlib
 import os
 
 # Must be set before TensorFlow is imported anywhere in the test session.
@@ -256,6 +257,29 @@ def keras():
     import keras as _keras
 
     return _keras
+
+
+@pytest.fixture
+def keras_float64(keras):
+    """A context manager: Keras in float64 inside the ``with`` block, as before it after.
+
+    Keras caches its global dtype policy from floatx the first time a layer is made, so
+    setting floatx alone is not enough (and would leak into later tests): it sets and restores
+    both.
+    """
+
+    @contextlib.contextmanager
+    def float64():
+        previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
+        keras.config.set_floatx("float64")
+        keras.config.set_dtype_policy("float64")
+        try:
+            yield keras
+        finally:
+            keras.config.set_floatx(previous_floatx)
+            keras.config.set_dtype_policy(previous_policy)
+
+    return float64
 
 
 @pytest.fixture(scope="session", autouse=True)

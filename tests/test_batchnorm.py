@@ -210,12 +210,9 @@ def test_from_keras_refuses_other_axes(keras):
         from_keras(net)
 
 
-def test_fit_matches_keras_weights_and_moving_statistics(keras):
+def test_fit_matches_keras_weights_and_moving_statistics(keras, keras_float64):
     """Companion fit vs Keras fit from the same weights and batch order, in float64."""
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+    with keras_float64():
         net = _keras_net(keras)
         copy = from_keras(net)
         rng = np.random.default_rng(12)
@@ -227,9 +224,6 @@ def test_fit_matches_keras_weights_and_moving_statistics(keras):
             loss="sparse_categorical_crossentropy",
         )
         keras_hist = net.fit(x, y, **args).history
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
     copy.compile(
         optimizer=optimizers.SGD(0.125, momentum=0.875), loss="sparse_categorical_crossentropy"
     )

@@ -579,13 +579,10 @@ def _sgd_fit_with_recorder(model, x, y, opt, **kwargs):
     return rec
 
 
-def test_update_ratio_companion_equals_keras_on_a_from_keras_copy(keras):
+def test_update_ratio_companion_equals_keras_on_a_from_keras_copy(keras, keras_float64):
     from companion import optimizers
 
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+    with keras_float64():
         keras.utils.set_random_seed(3)
         net = keras.Sequential(
             [
@@ -602,9 +599,6 @@ def test_update_ratio_companion_equals_keras_on_a_from_keras_copy(keras):
         theirs = _sgd_fit_with_recorder(
             net, x, y, keras.optimizers.SGD(0.125, momentum=0.875), include_bias=True
         )
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
     ours = _sgd_fit_with_recorder(
         twin, x, y, optimizers.SGD(0.125, momentum=0.875), include_bias=True
     )

@@ -11,17 +11,10 @@ from companion.models import Sequential, from_keras
 
 
 @pytest.fixture
-def keras64(keras):
-    """Keras in float64 throughout (see tests/test_training_equivalence.py for why both the
-    floatx and the cached global dtype policy are set, and restored)."""
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+def keras64(keras, keras_float64):
+    """Keras in float64 throughout (conftest's keras_float64)."""
+    with keras_float64():
         yield keras
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
 
 
 def _xy(n=40, features=12, classes=3, seed=0):

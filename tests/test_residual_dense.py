@@ -128,11 +128,8 @@ def _companion_copy(net, depth=6, width=8):
     return copy
 
 
-def test_a_chain_of_blocks_has_the_gradients_of_the_keras_functional_model(keras):
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+def test_a_chain_of_blocks_has_the_gradients_of_the_keras_functional_model(keras, keras_float64):
+    with keras_float64():
         net = _keras_residual_net(keras)
         copy = _companion_copy(net)
         x, y = _data((20, 12), seed=10), np.arange(20) % 3
@@ -141,25 +138,19 @@ def test_a_chain_of_blocks_has_the_gradients_of_the_keras_functional_model(keras
         probs = net.predict(
             x, verbose=0
         )  # in float64 (outside this context Keras casts to float32)
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
     ours = diagnostics.gradient_stats(copy, x, y, loss, include_bias=True)
     assert len(ours) == len(theirs) == 2 * len(copy.layers)
     _close(ours.column("grad_rms"), theirs.column("grad_rms"), 1e-10)
     _close(copy.predict(x), probs, F64)
 
 
-def test_fit_matches_keras_functional_model(keras):
+def test_fit_matches_keras_functional_model(keras, keras_float64):
     """Companion fit vs Keras fit from the same weights and batch order, in float64."""
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
     rng = np.random.default_rng(11)
     x, y = rng.normal(size=(50, 12)), rng.integers(0, 3, size=50)
     args = dict(epochs=3, batch_size=16, shuffle=False, verbose=0)
     # Keras keeps the learning rate and momentum in float32: 2**-6 and 0.875 are exact there.
-    try:
+    with keras_float64():
         net = _keras_residual_net(keras)
         copy = _companion_copy(net)
         net.compile(
@@ -167,9 +158,6 @@ def test_fit_matches_keras_functional_model(keras):
             loss="sparse_categorical_crossentropy",
         )
         keras_hist = net.fit(x, y, **args).history
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
     copy.compile(
         optimizer=optimizers.SGD(0.015625, momentum=0.875), loss="sparse_categorical_crossentropy"
     )

@@ -23,20 +23,11 @@ EPOCHS, BATCH = 3, 16
 
 
 @pytest.fixture
-def keras64(keras):
-    """Keras computing in float64 (layers, losses, metrics, the optimizer's learning rate).
-
-    Keras caches its global dtype policy from floatx the first time a layer is made, so
-    setting floatx alone is not enough (and would leak into later tests): set and restore both.
-    """
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+def keras64(keras, keras_float64):
+    """Keras computing in float64 (layers, losses, metrics, the optimizer's learning rate):
+    conftest's keras_float64, which sets and restores both floatx and the dtype policy."""
+    with keras_float64():
         yield keras
-    finally:
-        keras.config.set_floatx(previous_floatx)
-        keras.config.set_dtype_policy(previous_policy)
 
 
 def _data(head):
