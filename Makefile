@@ -167,7 +167,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 KERAS_FACING_TESTS := tests/test_activations.py tests/test_layers.py tests/test_initializers.py \
   tests/test_losses.py tests/test_regularizers.py tests/test_optimizers.py tests/test_models.py \
   tests/test_training_equivalence.py tests/test_diagnostics.py tests/test_backend.py \
-  tests/test_data.py tests/test_batchnorm.py tests/test_compare.py
+  tests/test_data.py tests/test_batchnorm.py tests/test_compare.py tests/test_residual_dense.py
 $(BACKENDS_VENV)/.installed-stamp: pyproject.toml $(LOCK) requirements/backends.txt
 	@test -x $(BACKENDS_VENV)/bin/python || $(PYTHON) -m venv $(BACKENDS_VENV)
 	$(BACKENDS_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -192,7 +192,7 @@ test-backends: $(BACKENDS_VENV)/.installed-stamp
 # (training_equivalence, losses and activations are the long files); `make test-backends`.
 JAX_CI_TESTS := tests/test_backend.py tests/test_batchnorm.py tests/test_compare.py \
   tests/test_diagnostics.py tests/test_optimizers.py tests/test_regularizers.py \
-  tests/test_models.py tests/test_layers.py tests/test_initializers.py
+  tests/test_models.py tests/test_layers.py tests/test_initializers.py tests/test_residual_dense.py
 test-backends-ci: $(BACKENDS_VENV)/.installed-stamp
 	@start=$$(date +%s); echo "=== Keras backend: torch (every Keras-facing test)"; \
 	KERAS_BACKEND=torch $(BACKENDS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
