@@ -240,31 +240,55 @@ def _listed(item, table):
     return f"{base}[float64]" in names and "float64" in item.name
 
 
+# (backends it applies to, None for every one but TensorFlow; table; reason): the first listing
+# that applies skips the test.
+_BACKEND_SKIPS = [
+    (
+        None,
+        TENSORFLOW_ONLY,
+        f"TensorFlow-specific Keras behaviour (this run's backend: {KERAS_BACKEND})",
+    ),
+    (
+        ("torch",),
+        TORCH_FLOAT64_IN_FLOAT32,
+        "Keras on torch computes float64 in float32 (see tests/conftest.py)",
+    ),
+    (
+        ("jax",),
+        JAX_FLOAT64_IN_FLOAT32,
+        "Keras on JAX computes these float64 ops in float32 (see tests/conftest.py)",
+    ),
+    (
+        ("jax",),
+        CLIP_GRADIENT,
+        "Keras on JAX: gradient at the clipping boundary (tests/conftest.py)",
+    ),
+    (
+        ("jax",),
+        JAX_KINK_GRADIENT,
+        "JAX's gradient at a kink follows another convention (tests/conftest.py)",
+    ),
+    (
+        None,
+        BATCHNORM_IN_FLOAT32,
+        "Keras's BatchNormalization computes float64 in float32 off TensorFlow",
+    ),
+    (
+        ("torch",),
+        TORCH_CLIP_GRADIENT,
+        "Keras on torch: gradient at a probability of exactly 0 (tests/conftest.py)",
+    ),
+]
+
+
 def pytest_collection_modifyitems(config, items):
     if KERAS_BACKEND == "tensorflow":
         return
     for item in items:
-        if _listed(item, TENSORFLOW_ONLY):
-            reason = f"TensorFlow-specific Keras behaviour (this run's backend: {KERAS_BACKEND})"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif KERAS_BACKEND == "torch" and _listed(item, TORCH_FLOAT64_IN_FLOAT32):
-            reason = "Keras on torch computes float64 in float32 (see tests/conftest.py)"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif KERAS_BACKEND == "jax" and _listed(item, JAX_FLOAT64_IN_FLOAT32):
-            reason = "Keras on JAX computes these float64 ops in float32 (see tests/conftest.py)"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif KERAS_BACKEND == "jax" and _listed(item, CLIP_GRADIENT):
-            reason = "Keras on JAX: gradient at the clipping boundary (tests/conftest.py)"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif KERAS_BACKEND == "jax" and _listed(item, JAX_KINK_GRADIENT):
-            reason = "JAX's gradient at a kink follows another convention (tests/conftest.py)"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif _listed(item, BATCHNORM_IN_FLOAT32):
-            reason = "Keras's BatchNormalization computes float64 in float32 off TensorFlow"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        elif KERAS_BACKEND == "torch" and _listed(item, TORCH_CLIP_GRADIENT):
-            reason = "Keras on torch: gradient at a probability of exactly 0 (tests/conftest.py)"
-            item.add_marker(pytest.mark.skip(reason=reason))
+        for backends, table, reason in _BACKEND_SKIPS:
+            if (backends is None or KERAS_BACKEND in backends) and _listed(item, table):
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
 
 
 @pytest.fixture(scope="session")

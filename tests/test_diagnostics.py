@@ -579,21 +579,27 @@ def _sgd_fit_with_recorder(model, x, y, opt, **kwargs):
     return rec
 
 
+def _bn_net(keras):
+    """The network of the update-ratio comparisons: tanh, a bias-free Dense into
+    BatchNormalization, relu, softmax (seed 3)."""
+    keras.utils.set_random_seed(3)
+    return keras.Sequential(
+        [
+            keras.Input((20,)),
+            keras.layers.Dense(16, activation="tanh"),
+            keras.layers.Dense(12, use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(5, activation="softmax"),
+        ]
+    )
+
+
 def test_update_ratio_companion_equals_keras_on_a_from_keras_copy(keras, keras_float64):
     from companion import optimizers
 
     with keras_float64():
-        keras.utils.set_random_seed(3)
-        net = keras.Sequential(
-            [
-                keras.Input((20,)),
-                keras.layers.Dense(16, activation="tanh"),
-                keras.layers.Dense(12, use_bias=False),
-                keras.layers.BatchNormalization(),
-                keras.layers.Activation("relu"),
-                keras.layers.Dense(5, activation="softmax"),
-            ]
-        )
+        net = _bn_net(keras)
         twin = models.from_keras(net)
         x, y = batch(n=40)
         theirs = _sgd_fit_with_recorder(
@@ -619,17 +625,7 @@ def test_update_ratio_companion_near_keras_in_float32(keras):
     float64 one above is TensorFlow's: off it Keras's BatchNormalization computes in float32)."""
     from companion import optimizers
 
-    keras.utils.set_random_seed(3)
-    net = keras.Sequential(
-        [
-            keras.Input((20,)),
-            keras.layers.Dense(16, activation="tanh"),
-            keras.layers.Dense(12, use_bias=False),
-            keras.layers.BatchNormalization(),
-            keras.layers.Activation("relu"),
-            keras.layers.Dense(5, activation="softmax"),
-        ]
-    )
+    net = _bn_net(keras)
     twin = models.from_keras(net)
     x, y = batch(n=40)
     x = x.astype("float32")
