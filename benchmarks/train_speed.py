@@ -14,9 +14,10 @@ What it measures (details in benchmarks/README.md, section "Training speed"):
    128, with the companion and with Keras, both starting from the same weights
    (``from_keras``), ``verbose=0``; training FLOPs are approximated as 6 * parameters * samples
    (forward 2, backward 4 FLOPs per weight and sample), and each time is turned into a
-   fraction of the matmul peak; then one Dense(256, relu) layer's forward + backward
-   throughput (samples/s) on 784 features, the companion's ``__call__`` + ``backward`` against
-   ``tf.GradientTape`` in eager mode;
+   fraction of the matmul peak; the floor: the epoch's matrix products and Adam's updates,
+   timed alone (what no one-thread epoch avoids); then one Dense(256, relu) layer's forward
+   + backward throughput (samples/s) on 784 features, the companion's ``__call__`` +
+   ``backward`` against ``tf.GradientTape`` in eager mode;
 3. ``scaling``: one epoch of the MLP 784-w-w-10 for widths w = 64, 256, 1024 and batch sizes
    8 to 512, companion against Keras;
 4. ``crossover``: the matrix products of a Dense layer's training step with one BLAS thread
@@ -167,6 +168,53 @@ def companion_threads(architecture, batch_size):
     return 1 if largest < models.ONE_BLAS_THREAD_BELOW else "default"
 
 
+def epoch_floor(architecture, batch_size, n, row, min_seconds=0.2, trials=5):
+    """A row of the floor table: the seconds one epoch of ``n`` samples spends in its matrix
+    products (one BLAS thread and BLAS's own threads) and in Adam's updates, each timed alone
+    over whole steps (best of ``trials``), against the epoch times in ``row``."""
+    rng = np.random.default_rng(SEED)
+    sizes = list(zip(architecture[:-1], architecture[1:]))
+    xs = [rng.random((batch_size, a), dtype=np.float32) for a, _ in sizes]
+    ws = [rng.standard_normal((a, b), dtype=np.float32) for a, b in sizes]
+    dzs = [rng.standard_normal((batch_size, b), dtype=np.float32) for _, b in sizes]
+
+    def products():
+        for i, (x, w, dz) in enumerate(zip(xs, ws, dzs)):
+            x @ w
+            x.T @ dz
+            if i:  # no input gradient for the first layer (its input is the data)
+                dz @ w.T
+
+    weights = [*ws, *(np.zeros(b, np.float32) for _, b in sizes)]
+    grads = [np.full_like(v, 1e-3) for v in weights]
+    adam = optimizers.Adam()
+
+    def per_step(fn, threads):
+        with blas_threads(threads):
+            fn()
+            reps = 1
+            while timed(fn)[0] * reps < min_seconds / trials:
+                reps *= 2
+            best = min(timed(lambda: [fn() for _ in range(reps)])[0] for _ in range(trials))
+        return best / reps
+
+    steps = -(-n // batch_size)
+    flops = sum(2 * batch_size * a * b * (3 if i else 2) for i, (a, b) in enumerate(sizes))
+    products_one = per_step(products, 1) * steps
+    adam_s = per_step(lambda: adam.apply(grads, weights), 1) * steps
+    floor = products_one + adam_s
+    return {
+        "batch": batch_size,
+        "products GFLOP": flops * steps / 1e9,
+        "products s": products_one,
+        "products s, BLAS threads": per_step(products, None) * steps,
+        "adam s": adam_s,
+        "floor s": floor,
+        "floor/keras": floor / row["keras s"],
+        "companion/floor": row["companion s"] / floor,
+    }
+
+
 def dense_throughput(tf, keras, batch_size, steps):
     """Samples/s of Dense(256, relu) forward + backward on 784 float32 features."""
     rng = np.random.default_rng(SEED)
@@ -205,7 +253,7 @@ def dense_throughput(tf, keras, batch_size, steps):
     return ours_rate, rate(keras_step)
 
 
-def main_tables(tf, keras, x, y, peak, repeats, quick, peak_one=None, blas_default=False):
+def main_tables(tf, keras, x, y, peak, repeats, quick, blas_default=False):
     n = len(x)
     params = count_params(ARCHITECTURE)
     flops = 6.0 * params * n
@@ -223,27 +271,18 @@ def main_tables(tf, keras, x, y, peak, repeats, quick, peak_one=None, blas_defau
             row["BLAS-default % peak"] = 100.0 * flops / default_s / 1e9 / peak
         row["keras % peak"] = 100.0 * flops / row["keras s"] / 1e9 / peak
         rows.append(row)
-        if peak_one:
-            # The matrix products alone, at the 2048x2048 rate of one thread (a rate smaller
-            # products do not reach): no one-thread epoch can be faster than this.
-            floor = flops / 1e9 / peak_one
-            floors.append(
-                {
-                    "batch": batch_size,
-                    "one-thread floor s": floor,
-                    "floor/keras": floor / row["keras s"],
-                    "two-thread floor s": flops / 1e9 / peak,
-                    "two-thread floor/keras": flops / 1e9 / peak / row["keras s"],
-                }
-            )
+        floors.append(epoch_floor(ARCHITECTURE, batch_size, n, row))
     print(f"One training epoch (wall seconds, best of {repeats}; CPU seconds of that run):")
     print(format_table(rows, floatfmt=".3g"))
-    if floors:
-        print(
-            "\nThe epoch's ~6 * params * samples FLOPs at the matmul peak: the fastest an epoch\n"
-            "could be if it were nothing but large matrix products, on one BLAS thread and on all:"
-        )
-        print(format_table(floors, floatfmt=".3g"))
+    print(
+        "\nThe floor: what fit cannot avoid, timed alone at this batch size. `products`: the\n"
+        "matrix products one epoch computes (forward, kernel gradients, input gradients but\n"
+        "the first layer's), on one BLAS thread as fit runs them and on BLAS's own threads;\n"
+        "`adam`: the optimizer's update of these weights, once per step. floor = products\n"
+        "(one thread) + adam; `floor/keras` is the smallest companion/keras ratio a one-thread\n"
+        "epoch could reach in this run (activations, loss and Python cost nothing in it):"
+    )
+    print(format_table(floors, floatfmt=".3g"))
 
     rows = []
     steps = 100 if quick else 300
@@ -405,7 +444,7 @@ def main(argv=None):
     wall, cpu = time.perf_counter(), time.process_time()
 
     if "main" in tables:
-        main_tables(tf, keras, x, y, peak, repeats, args.quick, peak_one, args.blas_default)
+        main_tables(tf, keras, x, y, peak, repeats, args.quick, args.blas_default)
     if "scaling" in tables:
         batches = QUICK_SCALING_BATCHES if args.quick else SCALING_BATCHES
         scaling_table(keras, x[:n_scaling], y[:n_scaling], repeats, batches)
