@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from companion.utils import as_float_array, check_bool, format_table
+from companion.utils import as_float_array, blas_threads, check_bool, format_table
 
 __all__ = [
     "DEAD_ACTIVATIONS",
@@ -223,14 +223,23 @@ def layer_outputs(model, x):
     return _keras_layer_outputs(model, x)
 
 
+def _blas_like_predict(model, x):
+    """The BLAS threads the model's own predict and fit use for the batch ``x`` (one thread for
+    the course's networks): the diagnostics then compute the same numbers as they do, on any
+    number of cores (two BLAS threads sum some products in another order)."""
+    choose = getattr(model, "_blas_threads", None)
+    return choose(len(x)) if choose is not None else blas_threads(1)
+
+
 def _companion_outputs(model, x):
     """``layer_outputs``'s list for a companion model, and the model's output."""
     results, h = [], x
-    for layer in model.layers:
-        h = layer(h, training=False)
-        name = _activation_name(layer)
-        if name is not None:
-            results.append((layer.name, name, h))
+    with _blas_like_predict(model, x):
+        for layer in model.layers:
+            h = layer(h, training=False)
+            name = _activation_name(layer)
+            if name is not None:
+                results.append((layer.name, name, h))
     return results, h
 
 
@@ -463,9 +472,14 @@ def _companion_loss(model, loss):
 def _companion_gradients(model, x, y, loss, training=False, out=None):
     """``out``: the model's output for ``x`` from a forward pass just run with ``training`` (the
     layers keep what their backward needs), so that no second forward pass is needed."""
+    loss = _companion_loss(model, loss)
+    with _blas_like_predict(model, x):
+        return _companion_backward(model, x, y, loss, training, out)
+
+
+def _companion_backward(model, x, y, loss, training, out):
     import copy
 
-    loss = _companion_loss(model, loss)
     if out is None:
         out = model(x, training=training)
     last = model.layers[-1]

@@ -676,3 +676,43 @@ def test_update_ratio_every_and_errors():
         diag.update_ratio_callback(model, every=0)
     with pytest.raises(TypeError, match="Sequential or a Keras model"):
         diag.update_ratio_callback("model")
+
+
+def test_companion_diagnostics_run_blas_on_the_threads_predict_uses():
+    """Forward and backward passes of the diagnostics run on one BLAS thread for the course's
+    networks, as predict and fit do, so that they compute predict's numbers on any core count
+    (two OpenBLAS threads sum some products in another order)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads_now():
+        info = threadpoolctl.threadpool_info()
+        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+
+    before = blas_threads_now()
+    if not before:
+        pytest.skip("NumPy's BLAS is not visible to threadpoolctl")
+    seen = []
+
+    class Spy(layers.Dense):
+        def call(self, x, training=False):
+            seen.append(("forward", blas_threads_now()))
+            return super().call(x, training)
+
+        def backward(self, grad_output, input_grad=True):
+            seen.append(("backward", blas_threads_now()))
+            return super().backward(grad_output, input_grad)
+
+    model = models.Sequential([Spy(8, activation="tanh"), Spy(3, activation="softmax")])
+    x = np.random.default_rng(0).standard_normal((16, 5))
+    y = np.arange(16) % 3
+    model.build(x.shape)
+    diag.layer_outputs(model, x)
+    diag.activation_stats(model, x)
+    diag.gradient_stats(model, x, y, "sparse_categorical_crossentropy")
+    diag.network_histograms(model, x, y, "sparse_categorical_crossentropy")
+    assert {kind for kind, _ in seen} == {"forward", "backward"}
+    assert all(threads == [1] * len(before) for _, threads in seen), seen
+    assert blas_threads_now() == before  # restored afterwards
+    # The last layer's output is predict's, bit for bit.
+    last = diag.layer_outputs(model, x)[-1][2]
+    np.testing.assert_array_equal(last, model.predict(x, batch_size=len(x)))

@@ -49,26 +49,42 @@ def test_ci_runs_the_readme_test_command():
 
 
 def _header_minutes():
-    """{"NN": (teaching, exercises)} from each notebook source's "**Time**" line."""
+    """{"NN": (teaching, exercises, investigation or None)} from each notebook source's
+    "**Time**" line ("· investigation K min" after the exercises, where there is one)."""
     found = {}
     for src in sorted((ROOT / "notebooks" / "py").glob("[0-9][0-9]_*.py")):
-        match = re.search(r"teaching (\d+) min\D+(\d+) min", src.read_text())
+        text = src.read_text()
+        match = re.search(r"teaching (\d+) min\D+(\d+) min(?: · investigation (\d+) min)?", text)
         assert match, f"{src.name}: no 'teaching N min · exercises M min' line"
-        found[src.name[:2]] = (int(match.group(1)), int(match.group(2)))
+        extra = int(match.group(3)) if match.group(3) else None
+        found[src.name[:2]] = (int(match.group(1)), int(match.group(2)), extra)
     return found
 
 
 def test_course_map_minutes_are_the_notebooks_minutes():
-    rows = re.findall(r"^\| (\d\d) \| \[.*?\]\(.*?\) \| .*? \| (\d+) \+ (\d+) \|", README, re.M)
-    listed = {nn: (int(t), int(e)) for nn, t, e in rows}
+    rows = re.findall(
+        r"^\| (\d\d) \| \[.*?\]\(.*?\) \| .*? \| (\d+) \+ (\d+)(?: \(\+(\d+)\))? \|", README, re.M
+    )
+    listed = {nn: (int(t), int(e), int(x) if x else None) for nn, t, e, x in rows}
     assert listed == _header_minutes(), "README course map minutes differ from the notebooks'"
 
 
 def test_instructor_guide_timings_are_the_notebooks_minutes():
     guide = (ROOT / "docs" / "instructor-guide.md").read_text()
-    rows = re.findall(r"^\| (\d\d) \| [^|]+\| +(\d+) \| +(\d+) \|", guide, re.M)
-    listed = {nn: (int(t), int(e)) for nn, t, e in rows}
+    rows = re.findall(r"^\| (\d\d) \| [^|]+\| +(\d+) \| +(\d+) \| +(\d+|—) \|", guide, re.M)
+    listed = {nn: (int(t), int(e), None if x == "—" else int(x)) for nn, t, e, x in rows}
     assert listed == _header_minutes(), "the guide's timing table differs from the notebooks'"
+
+
+def test_a_notebook_with_an_investigation_exercise_gives_its_minutes():
+    """An exercise headed "investigat..." is outside the schedules: the header must say so."""
+    for src in sorted((ROOT / "notebooks" / "py").glob("[0-9][0-9]_*.py")):
+        investigates = re.search(r"^# ### Exercise \d+ — .*investigat", src.read_text(), re.M)
+        declared = _header_minutes()[src.name[:2]][2] is not None
+        assert bool(investigates) == declared, (
+            f"{src.name}: an investigation exercise and the header's '· investigation K min' "
+            "go together"
+        )
 
 
 @pytest.mark.parametrize("uid", ["0", "1000"])

@@ -1,7 +1,8 @@
 """Refresh the README's course map from the notebooks and the latest notebook benchmark.
 
 Each row's minutes come from the notebook source's header line
-("**Time**: teaching N min · exercises M min") and its run time from
+("**Time**: teaching N min · exercises M min", then "· investigation K min" where a notebook
+has an optional investigation exercise, shown as "(+K)") and its run time from
 ``benchmarks/results/notebooks.json`` (written by ``make benchmark``, not tracked by git); a
 notebook missing from that file keeps the run time the README shows. The topics column is
 hand-written and kept as it is. ``tests/test_readme.py`` fails when the minutes drift apart.
@@ -39,6 +40,13 @@ def minutes(source: Path) -> tuple[int, int]:
     if match is None:
         raise SystemExit(f"{source.name}: no 'teaching N min · exercises M min' header line")
     return int(match.group(1)), int(match.group(2))
+
+
+def investigation_minutes(source: Path) -> int | None:
+    """The minutes of the optional investigation exercise ("· investigation N min" after the
+    exercise minutes; for fast groups or homework, outside the schedules), or None."""
+    match = re.search(r"teaching \d+ min\D+\d+ min · investigation (\d+) min", source.read_text())
+    return int(match.group(1)) if match else None
 
 
 def prerequisites(source: Path) -> tuple[set[str], set[str]]:
@@ -88,12 +96,14 @@ def main(argv=None) -> int:
         if nn not in old:
             raise SystemExit(f"add a row for {name} to the course map by hand (title, topics)")
         teach, exercise = minutes(source)
+        extra = investigation_minutes(source)
+        listed = f"{teach} + {exercise}" + (f" (+{extra})" if extra else "")
         # A notebook without a fresh measurement keeps the run time the README already shows.
         run = f"{seconds[nn]:.0f}" if nn in seconds else old[nn]["run"]
         badge = f"[![Colab]({COLAB}/assets/colab-badge.svg)]({COLAB}/{REPO_PATH}/{name})"
         rows.append(
             f"| {nn} | [{old[nn]['title']}](notebooks/{name}) | {old[nn]['topics']} | "
-            f"{teach} + {exercise} | {run} | {badge} |"
+            f"{listed} | {run} | {badge} |"
         )
     new = head + START + "\n" + "\n".join(rows) + "\n" + END + tail
     missing = sorted(set(sources) - set(seconds))

@@ -21,7 +21,8 @@
 # **Prerequisites**: notebooks 01 (dense layers), 02 (activations, softmax) and 04 (Keras
 # models). Notebook 03 (backpropagation) explains what happens inside a training step.
 #
-# **Time**: teaching 35 min · exercises 25 min
+# **Time**: teaching 35 min · exercises 25 min · investigation 10 min (exercise 5:
+# for fast groups or homework)
 
 # %% tags=["setup"]
 # Setup: on Colab, install the companion package alone (--no-deps: Colab already has

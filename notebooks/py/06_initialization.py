@@ -25,7 +25,8 @@
 # (backpropagation through a dense layer), notebook 05 (`compile` and `fit`); variance of a sum
 # of independent random variables.
 #
-# **Time**: teaching 35 min · exercises 25 min
+# **Time**: teaching 35 min · exercises 25 min · investigation 10 min (exercise 5:
+# for fast groups or homework)
 
 # %% tags=["setup"]
 # Setup: on Colab, install the companion package alone (--no-deps: Colab already has

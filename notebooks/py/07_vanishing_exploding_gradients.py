@@ -25,7 +25,8 @@
 # 04 (the Functional API) and 05 (training on Fashion-MNIST). Notebook 06 (initialization)
 # helps: here we look at the same networks from the gradients' side.
 #
-# **Time**: teaching 40 min · exercises 30 min
+# **Time**: teaching 40 min · exercises 30 min · investigation 10 min (exercise 5:
+# for fast groups or homework)
 
 # %% tags=["setup"]
 # Setup: on Colab, install the companion package alone (--no-deps: Colab already has

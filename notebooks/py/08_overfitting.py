@@ -22,7 +22,8 @@
 # **Prerequisites**: notebook 05 (training on Fashion-MNIST: `compile`, `fit`, learning
 # curves).
 #
-# **Time**: teaching 30 min · exercises 25 min
+# **Time**: teaching 30 min · exercises 25 min · investigation 10 min (exercise 5:
+# for fast groups or homework)
 
 # %% tags=["setup"]
 # Setup: on Colab, install the companion package alone (--no-deps: Colab already has
@@ -871,7 +872,7 @@ ex.q4.check(build_regularized_model)
 # ex.q4.solution()
 
 # %% [markdown]
-# ### Exercise 5 — predict, measure, interpret: the gap and the amount of data
+# ### Exercise 5 — investigate: predict, measure, interpret the gap against the amount of data
 #
 # Section 8 compared 1,000 and 4,000 training images. Now a sweep: training sets of 250, 500,
 # 1,000 and 2,000 images, each trained for the **same 200 optimizer steps** (batches of 50:
