@@ -22,6 +22,8 @@ import sys
 
 import numpy as np
 
+from companion.utils import check_bool
+
 BACKENDS = ("tensorflow", "jax", "torch")
 
 # The module each backend needs, for messages and for companion.doctor.
@@ -179,6 +181,10 @@ def keras_gradients(layer, x, loss_fn, training=False, wrt_input=False):
     TensorFlow: ``tf.GradientTape``; JAX: ``jax.value_and_grad`` over ``layer.stateless_call``
     (the non-trainable state it returns is assigned back); PyTorch: ``torch.autograd.grad``.
     """
+    # training=None is passed on as Keras takes it in a layer call (inference).
+    if training is not None:
+        training = check_bool(training, "training")
+    wrt_input = check_bool(wrt_input, "wrt_input")
     name = _checked_backend()
     if not layer.built:
         layer(x, training=False)

@@ -38,6 +38,15 @@ NBVAL_FLAGS = [
 ]  # fmt: skip
 
 
+def check_flag(value, name: str) -> bool:
+    """``value`` if it is True or False, else a TypeError naming ``name``: ``companion.utils``'s
+    ``check_bool`` without NumPy, for the modules that import the standard library only (this one
+    and ``companion.doctor``)."""
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"`{name}` must be True or False, but got {value!r} ({type(value).__name__}).")
+
+
 def venv_python(venv: Path, windows: bool | None = None) -> Path:
     windows = os.name == "nt" if windows is None else windows
     return venv / "Scripts" / "python.exe" if windows else venv / "bin" / "python"
@@ -45,7 +54,7 @@ def venv_python(venv: Path, windows: bool | None = None) -> Path:
 
 class Runner:
     def __init__(self, dry_run: bool = False):
-        self.dry_run = dry_run
+        self.dry_run = check_flag(dry_run, "dry_run")
         self.commands: list[list[str]] = []
 
     def __call__(self, command: list[str]) -> None:
@@ -69,6 +78,7 @@ def _stamp_ok(stamp: Path, extras: tuple[str, ...]) -> bool:
 
 def install(run: Runner, venv: Path, extras: tuple[str, ...], lock: bool = True) -> Path:
     """Create the virtual environment if needed and install the course into it."""
+    lock = check_flag(lock, "lock")
     python = venv_python(venv)
     stamp = venv / ".course-stamp"
     if not python.exists():

@@ -32,7 +32,7 @@ import tempfile
 
 import numpy as np
 
-from companion.utils import as_generator
+from companion.utils import as_generator, check_bool
 
 __all__ = [
     "CLASS_NAMES",
@@ -182,6 +182,7 @@ def fashion_mnist_source(search_paths=None, download=True):
     >>> fashion_mnist_source()  # doctest: +SKIP
     '/usr/share/datasets/fashion-mnist'
     """
+    download = check_bool(download, "download")
     for folder in _check_search_paths(search_paths):
         if _files_in(folder) is not None:
             return folder
@@ -307,6 +308,7 @@ def load_fashion_mnist(search_paths=None, download=True):
     >>> x_train.shape, y_train.dtype, CLASS_NAMES[y_train[0]]  # doctest: +SKIP
     ((60000, 28, 28), dtype('uint8'), 'Ankle boot')
     """
+    download = check_bool(download, "download")
     paths = _check_search_paths(search_paths)
     source = fashion_mnist_source(paths, download=False)
     if source is not None:
@@ -349,6 +351,8 @@ def load_fashion_mnist_subset(
     >>> x.shape, x.dtype, float(x.max()) <= 1.0  # doctest: +SKIP
     ((1000, 784), dtype('float32'), True)
     """
+    normalize = check_bool(normalize, "normalize")
+    flatten = check_bool(flatten, "flatten")
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(**load_kwargs)
     n_train = _check_count(n_train, "n_train", len(x_train))
     n_test = _check_count(n_test, "n_test", len(x_test))

@@ -423,6 +423,7 @@ def activation_histograms(
     ((10,), (11,))
     """
     bins = _check_bins(bins)
+    density = check_bool(density, "density")
     threshold = _check_threshold(saturation_threshold)
     return _activation_rows(layer_outputs(model, x), threshold, bins, value_range, density)
 
@@ -666,6 +667,8 @@ def gradient_histograms(
     (5,)
     """
     bins = _check_bins(bins)
+    density = check_bool(density, "density")
+    include_bias = check_bool(include_bias, "include_bias")
     gradients = weight_gradients(model, x, y, loss, training)
     return _gradient_rows(gradients, include_bias, bins, value_range, density)
 
@@ -745,7 +748,7 @@ class UpdateRatioRecorder:
                 f"every must be a positive int (record every n-th step), not {every!r}."
             )
         self.every = int(every)
-        self.include_bias = bool(include_bias)
+        self.include_bias = check_bool(include_bias, "include_bias")
         self.steps = []
         self._log = {}
         self._step = 0

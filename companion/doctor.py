@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 
+from companion.course import check_flag  # the standard library only, as this module
+
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 
 # (distribution, import name, lowest version the course supports, why it is needed)
@@ -495,6 +497,7 @@ def _backend_name() -> str:
 
 
 def run_checks(with_keras: bool = True) -> list[Check]:
+    with_keras = check_flag(with_keras, "with_keras")
     checks = [check_python()]
     checks += [check_package(*requirement) for requirement in REQUIREMENTS]
     checks.append(check_backends())

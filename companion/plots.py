@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from companion.utils import as_float_array, format_table
+from companion.utils import as_float_array, check_bool, format_table
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency. Ordered so that the first colours contrast most with each other.
@@ -91,6 +91,7 @@ def style():
 
 def new_figure(nrows=1, ncols=1, figsize=(6.0, 3.0), squeeze=True, **subplot_kw):
     """A ``Figure`` with a grid of Axes in the course style (constrained layout, small DPI)."""
+    squeeze = check_bool(squeeze, "squeeze")
     width, height = figsize
     with style():
         fig = Figure(figsize=(min(width, MAX_WIDTH), height), dpi=FIGURE_DPI, layout="constrained")
@@ -169,6 +170,7 @@ def activation_curve(name, x=None, derivative=True, **params):
         >>> y.tolist(), dy.tolist()
         ([0.0, 2.0], [0.0, 1.0])
     """
+    derivative = check_bool(derivative, "derivative")
     fn = _activations().get(name)
     x = _check_x(x)
     if getattr(fn, "elementwise", True):
@@ -243,6 +245,8 @@ def plot_activation(name, ax=None, x=None, derivative=True, keras_overlay=False,
         >>> plot_activation("softmax").axes[0].get_title()
         'softmax([x, 0])[0]'
     """
+    derivative = check_bool(derivative, "derivative")
+    keras_overlay = check_bool(keras_overlay, "keras_overlay")
     x = _check_x(x)
     fig, ax = _figure_for(ax, (5.0, 3.2))
     with style():
@@ -264,7 +268,7 @@ def plot_activation(name, ax=None, x=None, derivative=True, keras_overlay=False,
             title += f"\nmax |companion - Keras| = {float(np.max(np.abs(y - y_keras))):.2g}"
         ax.set_title(title)
         ax.set_xlabel("x")
-        ax.set_ylabel("f(x)" if derivative is False else "f(x), f'(x)")
+        ax.set_ylabel("f(x), f'(x)" if derivative else "f(x)")
         ax.legend(loc="best")
     return fig
 
@@ -281,6 +285,7 @@ def activation_grid(names=None, x=None, derivative=True, ncols=6):
         >>> [ax.get_title() for ax in fig.axes]
         ['relu', 'tanh']
     """
+    derivative = check_bool(derivative, "derivative")
     acts = _activations()
     if names is None:
         names = catalogue()
@@ -1304,6 +1309,7 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize=False, ax=None)
         >>> fig.axes[0].get_title()
         'Confusion matrix (accuracy 0.667)'
     """
+    normalize = check_bool(normalize, "normalize")
     n = len(class_names) if class_names is not None else None
     counts = confusion_counts(y_true, y_pred, n)
     n = counts.shape[0]
@@ -1449,6 +1455,7 @@ def layer_stats(table, column, log=False, kind="line", ax=None, title=None):
         >>> fig.axes[0].get_ylabel()
         'std'
     """
+    log = check_bool(log, "log")
     if kind not in ("line", "bar"):
         raise ValueError(f"kind must be 'line' or 'bar', but got {kind!r}.")
     tables = table if isinstance(table, dict) else {None: table}

@@ -2,8 +2,9 @@
 
 Every function reached through a registry (``activations.names()``, ``losses.names()``,
 ``initializers.names()``, ``optimizers.names()``, ``regularizers.names()``, the layer classes
-of ``layers.__all__``) and every public signature with a boolean flag is called with input
-drawn from these classes:
+of ``layers.__all__``) and every boolean flag of the public API (found by walking the
+companion's modules: a flag without a recipe in ``FLAG_CALLS`` or a reason in ``FLAG_EXEMPT``
+fails) is called with input drawn from these classes:
 
 - ``ordinary``: float16/float32/float64 arrays of moderate values (|x| <= 30), any rank from 0-d
   up to 3-d, empty axes included;
@@ -24,10 +25,16 @@ Size: ``SIZE`` below (functions x input classes); locally each run draws new exa
 CI set the profile in conftest.py derandomizes them.
 """
 
+import fnmatch
+import functools
+import importlib
 import inspect
 import os
+import pkgutil
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -35,18 +42,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import companion
 from companion import (
     activations,
+    backend,
     callbacks,
+    course,
     diagnostics,
+    doctor,
     gradcheck,
     initializers,
     layers,
     losses,
     models,
     optimizers,
+    plots,
     regularizers,
 )
+from companion.widgets.activation import ActivationExplorer, activation_explorer
 
 # 25 examples per test keep the suite near 30 s on 2 cores; CONTRACT_EXAMPLES=500 hunts deeper.
 EXAMPLES = settings(
@@ -443,8 +456,53 @@ def test_regularizer(name, data, wrong):
 
 # --- flags: every public signature's boolean parameter ---------------------------------------
 
-# How to call each public callable that has a bool flag; the flag is then drawn.
+
+def _public_modules(package=companion):
+    """The companion's modules, subpackages included, but ``companion.exercises``: the notebooks'
+    exercise checkers, whose arguments are a learner's answers (a wrong one gets a hint, not an
+    error; tests/test_exercise*.py hold them to that)."""
+    for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+        if info.name == "companion.exercises" or info.name.rpartition(".")[2].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        yield module
+        if info.ispkg:
+            yield from _public_modules(module)
+
+
+def _public_callables():
+    """(qualified name, callable): each module's public functions and classes (where they are
+    defined, not where they are re-exported), and each class's public methods and ``__call__``."""
+    for module in _public_modules():
+        prefix = module.__name__.removeprefix("companion.")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if callable(obj):
+                yield f"{prefix}.{name}", obj
+            if inspect.isclass(obj):
+                for attr, method in vars(obj).items():
+                    if (attr == "__call__" or not attr.startswith("_")) and callable(method):
+                        yield f"{prefix}.{name}.{attr}", method
+
+
+def _discovered_flags():
+    """(qualified name, flag) for every bool-default parameter of the public API."""
+    found = []
+    for where, obj in _public_callables():
+        try:
+            parameters = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature
+            continue
+        found += [(where, p.name) for p in parameters if isinstance(p.default, bool)]
+    return found
+
+
+# How to call each public callable that has a bool flag (the flag is then drawn), cheaply: the
+# per-call limit is 1 s. Plots make Figures outside pyplot (nothing to close; conftest.py picks
+# the Agg backend); recipes that reach Keras find it imported by test_flags_are_bools's fixture.
 _X, _Y = np.ones((4, 2)), np.ones((4, 1))
+_GRID = np.linspace(-2.0, 2.0, 5)
 
 
 def _model():
@@ -453,69 +511,128 @@ def _model():
     return model
 
 
+@functools.cache
+def _tiny_fashion_mnist():
+    """A folder holding a Fashion-MNIST of 3 blank images per split, as uncompressed IDX files."""
+    folder = tempfile.TemporaryDirectory()  # removed when the test process exits
+    for role, name in companion.data.FASHION_MNIST_FILES.items():
+        shape = (3, 28, 28) if "images" in role else (3,)
+        header = bytes([0, 0, 8, len(shape)]) + np.array(shape, ">u4").tobytes()
+        Path(folder.name, name.removesuffix(".gz")).write_bytes(header + bytes(np.prod(shape)))
+    return folder
+
+
+def _keras_gradients(**kw):
+    import keras
+
+    loss = keras.ops.sum
+    return backend.keras_gradients(keras.layers.Dense(1), _X.astype("float32"), loss, **kw)
+
+
 FLAG_CALLS = {
     "activations.gelu": lambda **kw: activations.gelu(np.zeros(2), **kw),
-    "layers.Dense": lambda **kw: layers.Dense(2, **kw),
-    "layers.Layer.__call__": lambda **kw: layers.Dropout(0.5)(np.ones((1, 2)), **kw),
-    "models.Sequential.__call__": lambda **kw: _model()(_X, **kw),
-    "models.Sequential.fit": lambda **kw: _model().fit(_X, _Y, **kw),
-    "callbacks.EarlyStopping": lambda **kw: callbacks.EarlyStopping(**kw),
-    "gradcheck.verdict": lambda **kw: gradcheck.verdict(0.1, **kw),
+    "backend.keras_gradients": _keras_gradients,
+    "callbacks.EarlyStopping": callbacks.EarlyStopping,
+    "course.Runner": course.Runner,
+    "course.install": lambda **kw: course.install(
+        course.Runner(dry_run=True), Path("no-venv"), ("lab",), **kw
+    ),
+    "data.fashion_mnist_source": lambda **kw: companion.data.fashion_mnist_source(
+        [_tiny_fashion_mnist().name], **kw
+    ),
+    "data.load_fashion_mnist": lambda **kw: companion.data.load_fashion_mnist(
+        [_tiny_fashion_mnist().name], **kw
+    ),
+    "data.load_fashion_mnist_subset": lambda **kw: companion.data.load_fashion_mnist_subset(
+        2, 1, search_paths=[_tiny_fashion_mnist().name], **kw
+    ),
+    "diagnostics.activation_histograms": lambda **kw: diagnostics.activation_histograms(
+        _model(), _X, bins=3, **kw
+    ),
+    "diagnostics.gradient_histograms": lambda **kw: diagnostics.gradient_histograms(
+        _model(), _X, _Y, bins=3, **kw
+    ),
     "diagnostics.gradient_stats": lambda **kw: diagnostics.gradient_stats(_model(), _X, _Y, **kw),
+    "diagnostics.update_ratio_callback": lambda **kw: diagnostics.update_ratio_callback(
+        _model(), **kw
+    ),
     "diagnostics.weight_gradients": lambda **kw: diagnostics.weight_gradients(
         _model(), _X, _Y, **kw
     ),
+    "doctor.report": doctor.report,
+    "doctor.run_checks": doctor.run_checks,
+    "gradcheck.verdict": lambda **kw: gradcheck.verdict(0.1, **kw),
+    "layers.BatchNormalization": layers.BatchNormalization,
+    "layers.Dense": lambda **kw: layers.Dense(2, **kw),
+    "layers.Layer": layers.Layer,
+    "layers.Layer.__call__": lambda **kw: layers.Dropout(0.5)(np.ones((1, 2)), **kw),
+    "layers.ResidualDense": lambda **kw: layers.ResidualDense(2, **kw),
+    "losses.binary_crossentropy": lambda **kw: losses.binary_crossentropy([[1.0]], [[0.5]], **kw),
+    "losses.categorical_crossentropy": lambda **kw: losses.categorical_crossentropy(
+        [[1.0, 0.0]], [[0.5, 0.5]], **kw
+    ),
+    "losses.sparse_categorical_crossentropy": lambda **kw: losses.sparse_categorical_crossentropy(
+        [0], [[0.5, 0.5]], **kw
+    ),
+    "models.Sequential.__call__": lambda **kw: _model()(_X, **kw),
+    "models.Sequential.fit": lambda **kw: _model().fit(_X, _Y, **kw),
+    "plots.activation_curve": lambda **kw: plots.activation_curve("relu", _GRID, **kw),
+    "plots.activation_grid": lambda **kw: plots.activation_grid(["relu"], _GRID, **kw),
+    "plots.confusion_matrix": lambda **kw: plots.confusion_matrix([0, 1], [1, 1], **kw),
+    "plots.layer_stats": lambda **kw: plots.layer_stats([{"layer": "d", "std": 1.0}], "std", **kw),
+    "plots.new_figure": lambda **kw: plots.new_figure(1, 2, **kw),
+    "plots.plot_activation": lambda **kw: plots.plot_activation("relu", x=_GRID, **kw),
+    "widgets.activation.ActivationExplorer": lambda **kw: ActivationExplorer(n_points=5, **kw),
+    "widgets.activation.activation_explorer": activation_explorer,
+    # Classes whose constructor's defaults are all valid: the class is the recipe.
+    "losses.BinaryCrossentropy": losses.BinaryCrossentropy,
+    "losses.CategoricalCrossentropy": losses.CategoricalCrossentropy,
+    "losses.SparseCategoricalCrossentropy": losses.SparseCategoricalCrossentropy,
+    "optimizers.Adam": optimizers.Adam,
+    "optimizers.RMSprop": optimizers.RMSprop,
+    "optimizers.SGD": optimizers.SGD,
+}
+
+# Discovered flags that are not probed, each with its reason (fnmatch patterns).
+FLAG_EXEMPT = {
+    ("layers.*.call", "training"): "the hook Layer.__call__ calls once it has checked training "
+    "(Keras's call is the same hook); checking again would cost every training step",
+    ("layers.*.backward*", "input_grad"): "set by Sequential's training step only, on fit's "
+    "per-step path (a learner's backward(grad) leaves it at True)",
+}
+# None as a training flag means inference, as in a Keras layer call.
+NONE_MEANS_INFERENCE = {
+    ("layers.Layer.__call__", "training"),
+    ("models.Sequential.__call__", "training"),
+    ("backend.keras_gradients", "training"),
 }
 
 
-def _constructor(cls):
-    return lambda **kw: cls(**kw)
+def _exempt(where, flag):
+    return any(fnmatch.fnmatchcase(where, w) and flag == f for w, f in FLAG_EXEMPT)
 
 
-for _n in losses.names():
-    _loss_class = type(losses.get(_n))
-    FLAG_CALLS[f"losses.{_loss_class.__name__}"] = _constructor(_loss_class)
-for _cls in OPTIMIZERS:
-    FLAG_CALLS[f"optimizers.{_cls.__name__}"] = _constructor(_cls)
-# Flags that are not input switches (data loading, printing) are not in this suite.
-_NOT_FLAGS = {"download", "verbose", "input_grad", "allow_none", "density"}
+DISCOVERED = _discovered_flags()
+FLAGS = [f for f in DISCOVERED if f[0] in FLAG_CALLS and not _exempt(*f)]
 
 
-def _public_flags():
-    """(qualified name, flag) for every bool-default parameter of the public API above."""
-    found = []
-    objects = {
-        "activations.gelu": activations.gelu,
-        "layers.Dense": layers.Dense,
-        "layers.Layer.__call__": layers.Layer.__call__,
-        "models.Sequential.__call__": models.Sequential.__call__,
-        "models.Sequential.fit": models.Sequential.fit,
-        "callbacks.EarlyStopping": callbacks.EarlyStopping,
-        "gradcheck.verdict": gradcheck.verdict,
-        "diagnostics.gradient_stats": diagnostics.gradient_stats,
-        "diagnostics.weight_gradients": diagnostics.weight_gradients,
-    }
-    for key in FLAG_CALLS:
-        module, _, name = key.partition(".")
-        if key not in objects:
-            objects[key] = getattr({"losses": losses, "optimizers": optimizers}[module], name)
-    for key, obj in objects.items():
-        for p in inspect.signature(obj).parameters.values():
-            if isinstance(p.default, bool) and p.name not in _NOT_FLAGS:
-                found.append((key, p.name))
-    return found
-
-
-FLAGS = _public_flags()
+def test_every_public_flag_is_probed_or_exempt():
+    unprobed = [f for f in DISCOVERED if f not in FLAGS and not _exempt(*f)]
+    assert not unprobed, f"give these a recipe in FLAG_CALLS or a reason in FLAG_EXEMPT: {unprobed}"
+    # No stale entry: each recipe and each exemption matches a flag the walk finds.
+    assert set(FLAG_CALLS) == {where for where, _ in FLAGS}
+    for where, flag in FLAG_EXEMPT:
+        assert any(fnmatch.fnmatchcase(w, where) and f == flag for w, f in DISCOVERED), where
 
 
 @pytest.mark.parametrize("where, flag", FLAGS)
 @EXAMPLES
 @given(value=st.one_of(st.booleans(), BAD_FLAGS))
-def test_flags_are_bools(where, flag, value):
+def test_flags_are_bools(keras, where, flag, value):
+    # keras: imported once before the timed calls (seconds); the recipes that reach it
+    # (keras_gradients, keras_overlay, the explorer's overlay, the doctor's check) then take ms.
     outcome = call(FLAG_CALLS[where], **{flag: value})
-    # None means inference in a layer or model call, as in Keras.
-    if isinstance(value, bool) or (where.endswith("__call__") and value is None):
+    if isinstance(value, bool) or (value is None and (where, flag) in NONE_MEANS_INFERENCE):
         assert outcome[0] == "ok", outcome[1]
     else:
         assert_error_names(outcome, f"`{flag}`", flag)
@@ -529,6 +646,8 @@ def test_flag_suite_covers_the_issue_examples():
         ("losses.BinaryCrossentropy", "from_logits"),
         ("optimizers.SGD", "nesterov"),
         ("diagnostics.gradient_stats", "include_bias"),
+        ("data.load_fashion_mnist_subset", "flatten"),
+        ("plots.confusion_matrix", "normalize"),
     ]:
         assert item in covered
 

@@ -323,6 +323,14 @@ def test_subset_raw_and_full(layout):
     assert_same_dataset(((x, y), (xt, yt)), (train, test))
 
 
+def test_subset_flags_must_be_bools(layout):
+    # "no" is truthy: before the check it flattened silently. Checked before any file is read.
+    with pytest.raises(TypeError, match=r"`flatten` must be True or False, but got 'no' \(str\)"):
+        data.load_fashion_mnist_subset(10, flatten="no")
+    with pytest.raises(TypeError, match="`download` must be True or False"):
+        data.load_fashion_mnist(download="False")
+
+
 def test_subset_bad_counts(layout):
     write_dataset(layout["keras"], n_train=9, n_test=6)
     with pytest.raises(ValueError, match="n_train must be between 1 and 9, but got 10"):

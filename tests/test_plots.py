@@ -327,6 +327,13 @@ def test_confusion_counts_and_matrix():
     assert [t.get_text() for t in fig.axes[0].texts] == ["1.00", "0.00", "0.33", "0.67"]
 
 
+def test_flags_must_be_bools():
+    with pytest.raises(TypeError, match=r"`normalize` must be True or False, but got 'yes'"):
+        plots.confusion_matrix([0, 1], [0, 1], normalize="yes")
+    with pytest.raises(TypeError, match="`derivative` must be True or False"):
+        plots.activation_grid(["relu"], derivative=0)
+
+
 def test_confusion_rejects_mismatched_or_out_of_range_labels():
     with pytest.raises(ValueError, match="hold 3 and 2 labels"):
         plots.confusion_counts([0, 1, 1], [0, 1])

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from companion import plots
+from companion.utils import check_bool
 from companion.widgets.base import _FigureWidget, nice_limits
 
 # Sliders for the activation parameters Keras has, by argument name. A function shows the
@@ -59,6 +60,7 @@ class ActivationExplorer(_FigureWidget):
     """
 
     def __init__(self, function="relu", x_range=(-5.0, 5.0), keras=True, n_points=401):
+        keras = check_bool(keras, "keras")
         super().__init__()
         acts = plots._activations()
         self._acts = acts
@@ -99,7 +101,7 @@ class ActivationExplorer(_FigureWidget):
             value=False, description="approximate (tanh form)", indent=False
         )
         self.controls["keras"] = widgets.Checkbox(
-            value=bool(keras), description="overlay Keras", indent=False
+            value=keras, description="overlay Keras", indent=False
         )
         c = self.controls
         parameter_boxes = [c[n] for n in PARAMETER_SLIDERS] + [c["use_max_value"], c["approximate"]]
