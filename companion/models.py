@@ -36,7 +36,7 @@ __all__ = ["Sequential", "from_keras"]
 
 # --- metrics (what ``compile(metrics=[...])`` accepts) ------------------------------------------
 def _matches_binary(y_true, y_pred, threshold=0.5):
-    y_true, y_pred = _same_rank(y_true, y_pred)
+    y_true, y_pred = _same_rank(y_true, y_pred, "binary_accuracy")
     return (y_true == (y_pred > threshold)).astype(np.float64)
 
 
@@ -83,22 +83,30 @@ def _matches_sparse(y_true, y_pred):
 
 
 def _abs_error(y_true, y_pred):
-    y_true, y_pred = _same_rank(y_true, y_pred)
+    y_true, y_pred = _same_rank(y_true, y_pred, "mae")
     return np.abs(y_pred - y_true)
 
 
 def _sq_error(y_true, y_pred):
-    y_true, y_pred = _same_rank(y_true, y_pred)
+    y_true, y_pred = _same_rank(y_true, y_pred, "mse")
     return np.square(y_pred - y_true)
 
 
-def _same_rank(y_true, y_pred):
+def _same_rank(y_true, y_pred, metric):
     # Keras's squeeze_or_expand_to_same_rank: labels (N,) against predictions (N, 1).
     y_true = np.asarray(y_true)
+    shapes = y_true.shape, y_pred.shape
     if y_true.ndim == y_pred.ndim - 1:
         y_true = y_true[..., None]
     elif y_pred.ndim == y_true.ndim - 1:
         y_pred = y_pred[..., None]
+    try:  # Keras then compares them element-wise, broadcasting as NumPy does
+        np.broadcast_shapes(y_true.shape, y_pred.shape)
+    except ValueError:
+        raise ValueError(
+            f"Metric '{metric}' needs labels shaped like the predictions {shapes[1]}, but got "
+            f"labels of shape {shapes[0]} (the two do not broadcast)."
+        ) from None
     return y_true, y_pred
 
 

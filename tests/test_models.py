@@ -767,3 +767,23 @@ def test_fit_stops_the_backward_pass_at_the_first_layer_with_weights():
         histories.append(model.fit(data, y, epochs=2, batch_size=8, seed=0).history["loss"])
     assert histories[0] == histories[1]
     assert set(dense.asked) == {False}
+
+
+@pytest.mark.parametrize("name", ["binary_accuracy", "mae", "mse"])
+def test_elementwise_metrics_name_labels_that_do_not_fit_the_predictions(name):
+    metric = models._METRICS[name]
+    with pytest.raises(ValueError, match=rf"Metric '{name}'.*\(4, 2\).*shape \(4, 3\)"):
+        metric(np.zeros((4, 3)), np.zeros((4, 2)))
+
+
+def test_binary_accuracy_broadcasts_labels_as_keras(keras):
+    """Labels of another, compatible shape are compared element-wise with broadcasting, as
+    keras.metrics.binary_accuracy does (here 3 label columns against 1 prediction column)."""
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 2, (16, 3)).astype(np.float32)
+    y_pred = rng.random((16, 1)).astype(np.float32)
+    ours = models._METRICS["binary_accuracy"](y_true, y_pred)
+    theirs = np.asarray(keras.metrics.binary_accuracy(y_true, y_pred))
+    assert ours.shape == theirs.shape == (16, 3)
+    assert 0 < ours.mean() < 1  # some labels match their prediction, some do not
+    np.testing.assert_array_equal(ours, theirs)
