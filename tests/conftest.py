@@ -336,6 +336,21 @@ def _torch_tensors_read_by_numpy():
         let_numpy_read_torch_tensors()
 
 
+@pytest.fixture
+def blas_threads_now():
+    """A function that gives NumPy's BLAS thread counts at the moment (one per BLAS library);
+    the test is skipped where threadpoolctl is missing or sees no BLAS."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def now():
+        info = threadpoolctl.threadpool_info()
+        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+
+    if not now():
+        pytest.skip("NumPy's BLAS is not visible to threadpoolctl")
+    return now
+
+
 @pytest.fixture(scope="session")
 def batchnorm_float64_rtol():
     """The bound of a float64 BatchNormalization comparison with Keras on this run's backend."""

@@ -678,19 +678,11 @@ def test_update_ratio_every_and_errors():
         diag.update_ratio_callback("model")
 
 
-def test_companion_diagnostics_run_blas_on_the_threads_predict_uses():
+def test_companion_diagnostics_run_blas_on_the_threads_predict_uses(blas_threads_now):
     """Forward and backward passes of the diagnostics run on one BLAS thread for the course's
     networks, as predict and fit do, so that they compute predict's numbers on any core count
     (two OpenBLAS threads sum some products in another order)."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-
-    def blas_threads_now():
-        info = threadpoolctl.threadpool_info()
-        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
-
     before = blas_threads_now()
-    if not before:
-        pytest.skip("NumPy's BLAS is not visible to threadpoolctl")
     seen = []
 
     class Spy(layers.Dense):

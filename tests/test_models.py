@@ -709,16 +709,10 @@ def test_float32_training_stays_float32_and_float64_stays_float64(optimizer):
                 assert all(s.dtype == np.dtype(dtype) for s in slots)
 
 
-def test_fit_evaluate_and_predict_run_blas_on_one_thread_for_small_products(monkeypatch):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-
-    def blas_threads_now():
-        info = threadpoolctl.threadpool_info()
-        return [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
-
+def test_fit_evaluate_and_predict_run_blas_on_one_thread_for_small_products(
+    monkeypatch, blas_threads_now
+):
     before = blas_threads_now()
-    if not before:
-        pytest.skip("NumPy's BLAS is not visible to threadpoolctl")
     seen = []
 
     class Spy(callbacks.Callback):
