@@ -398,7 +398,8 @@ def test_regularization_losses_and_grads_match_keras(keras):
     # float64 layer's L1 penalty raises InvalidArgumentError there (Colab's Keras 3.13 too).
     if tuple(int(p) for p in keras.version().split(".")[:2]) < (3, 14):
         pytest.skip("Keras < 3.14 cannot apply L1 to float64 weights")
-    np.testing.assert_allclose(ours.losses, [float(v) for v in theirs.losses], rtol=1e-14)
+    theirs_losses = [float(keras.ops.convert_to_numpy(v)) for v in theirs.losses]
+    np.testing.assert_allclose(ours.losses, theirs_losses, rtol=1e-14)
 
 
 # --- errors ---------------------------------------------------------------------------------------
