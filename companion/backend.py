@@ -16,38 +16,21 @@ differentiation, behind one function each:
 Only the backend in use is imported: nothing here imports TensorFlow under JAX or PyTorch.
 """
 
-import json
-import os
-import sys
-
 import numpy as np
 
+from companion._backend_name import BACKEND_MODULES, BACKENDS, backend
 from companion.utils import check_bool
 
-BACKENDS = ("tensorflow", "jax", "torch")
-
-# The module each backend needs, for messages and for companion.doctor.
-BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-
-
-def backend():
-    """The name of Keras's backend in this process: ``"tensorflow"``, ``"jax"`` or ``"torch"``.
-
-    Once Keras is imported it is ``keras.backend.backend()``; before, it is what Keras will pick:
-    ``KERAS_BACKEND``, else the ``backend`` entry of ``$KERAS_HOME/keras.json`` (default
-    ``~/.keras``), else TensorFlow. Reading it imports nothing.
-    """
-    if "keras" in sys.modules:
-        return sys.modules["keras"].backend.backend()
-    name = os.environ.get("KERAS_BACKEND")
-    if name:
-        return name
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    try:
-        with open(os.path.join(home, "keras.json")) as f:
-            return json.load(f).get("backend", "tensorflow")
-    except (OSError, ValueError, AttributeError):
-        return "tensorflow"
+__all__ = [
+    "BACKENDS",
+    "BACKEND_MODULES",
+    "backend",
+    "grad",
+    "keras_gradients",
+    "let_numpy_read_torch_tensors",
+    "to_numpy",
+    "vjp",
+]
 
 
 def _checked_backend():

@@ -80,7 +80,7 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
         version = metadata.version(dist)
     except metadata.PackageNotFoundError:
         if dist == "tensorflow":
-            from companion.backend import backend
+            from companion._backend_name import backend
 
             if backend() != "tensorflow":  # Keras runs on JAX or PyTorch here: not needed
                 return Check(
@@ -100,7 +100,7 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
 def check_keras_backend() -> Check:
     """Import Keras for real and run one small operation on its backend."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from companion.backend import backend as backend_name
+    from companion._backend_name import backend as backend_name
 
     os.environ.setdefault("KERAS_BACKEND", backend_name())
     start = time.perf_counter()
@@ -138,7 +138,7 @@ def check_keras_backend() -> Check:
 
 def check_backends() -> Check:
     """Which of Keras's backends this machine can import (found on the path, not imported)."""
-    from companion.backend import BACKEND_MODULES, backend
+    from companion._backend_name import BACKEND_MODULES, backend
 
     found = []
     for name, module in BACKEND_MODULES.items():
@@ -154,8 +154,10 @@ def check_backends() -> Check:
 
 
 def check_fashion_mnist() -> Check:
-    from companion import data
-
+    try:
+        from companion import data
+    except ImportError as exc:  # NumPy missing: its own check above says how to install it
+        return Check("Fashion-MNIST", FAIL, f"not checked: {exc}", f"first: {INSTALL_HINT}")
     try:
         source = data.fashion_mnist_source()
     except Exception as exc:
@@ -491,7 +493,7 @@ def check_cpus() -> Check:
 
 
 def _backend_name() -> str:
-    from companion.backend import backend
+    from companion._backend_name import backend
 
     return backend()
 

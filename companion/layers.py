@@ -774,16 +774,18 @@ class BatchNormalization(Layer):
         xhat, inv_std, batch_stats, shape = self._cache
         grad = self._check_grad(grad_output, shape)
         axes = tuple(range(grad.ndim - 1))
-        grads = []
-        if self.scale:
-            grads.append((grad * xhat).sum(axis=axes))
-        if self.center:
-            grads.append(grad.sum(axis=axes))
-        self.grads = grads
-        dxhat = grad * self.gamma if self.scale else grad
-        if not batch_stats:
-            return dxhat * inv_std
-        return (dxhat - dxhat.mean(axis=axes) - xhat * (dxhat * xhat).mean(axis=axes)) * inv_std
+        with np.errstate(**MIRROR_KERAS):  # inf in the input: NaN gradients, as Keras, silently
+            grads = []
+            if self.scale:
+                grads.append((grad * xhat).sum(axis=axes))
+            if self.center:
+                grads.append(grad.sum(axis=axes))
+            self.grads = grads
+            dxhat = grad * self.gamma if self.scale else grad
+            if not batch_stats:
+                return dxhat * inv_std
+            mean_dxhat, mean_dxhat_xhat = dxhat.mean(axis=axes), (dxhat * xhat).mean(axis=axes)
+            return (dxhat - mean_dxhat - xhat * mean_dxhat_xhat) * inv_std
 
     def output_shape_for(self, input_shape):
         shape = _as_shape(input_shape)

@@ -155,9 +155,9 @@ def test_keras_gradients_training_flag_reaches_dropout(keras):
 
 
 def test_doctor_reports_the_backend_and_which_backends_import(monkeypatch):
-    from companion import doctor
+    from companion import _backend_name, doctor
 
-    monkeypatch.setattr(backend, "backend", lambda: "jax")
+    monkeypatch.setattr(_backend_name, "backend", lambda: "jax")  # where the doctor reads it
     real_find_spec = importlib.util.find_spec
 
     def only_tensorflow_and_jax(name, *args):

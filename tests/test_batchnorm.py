@@ -6,6 +6,8 @@ differences, the moving statistics after one call and after ``fit`` (from the sa
 batch order, in float64), ``from_keras``, weights order and parameter counts, and the errors.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -274,3 +276,21 @@ def test_an_empty_batch_in_training_leaves_the_moving_statistics_alone():
     assert out.shape == (0, 3) and out.dtype == np.float32
     np.testing.assert_array_equal(layer.moving_mean, np.zeros(3))
     np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_infinite_input_gives_keras_nan_gradients_silently(keras, training):
+    """+inf and -inf in one feature: the gradients that sum over the batch are NaN where
+    Keras's are, and no NumPy warning escapes (tests/test_contract.py found the warning)."""
+    ours, theirs = _pair(keras, features=2, dtype="float32")
+    x = np.array([[np.inf, 1.0], [-np.inf, 2.0], [0.5, 3.0]], dtype=np.float32)
+    grad_out = np.ones_like(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours(x, training=training)
+        got = [ours.backward(grad_out), *ours.grads]
+    expected = _keras_backward(keras, theirs, x, grad_out, training)
+    for g, want in zip(got, expected):
+        want = np.asarray(want)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(want))
+    assert np.isnan(got[1][0])  # d gamma for the infinite feature

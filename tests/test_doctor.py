@@ -40,7 +40,7 @@ def test_missing_tensorflow_fails_only_on_the_tensorflow_backend(monkeypatch, ba
         raise metadata.PackageNotFoundError(dist)
 
     monkeypatch.setattr(doctor.metadata, "version", missing)
-    monkeypatch.setattr("companion.backend.backend", lambda: backend)
+    monkeypatch.setattr("companion._backend_name.backend", lambda: backend)
     check = doctor.check_package("tensorflow", "tensorflow", "2.16", "Keras's backend")
     if backend == "tensorflow":
         assert check.status == doctor.FAIL and "pip install" in check.fix
@@ -428,3 +428,20 @@ def test_a_backend_that_computes_wrong_fails(monkeypatch):
     _fake_keras(monkeypatch, "tensorflow", 5.0)
     check = doctor.check_keras_backend()
     assert check.status == doctor.FAIL and "gave 5.0" in check.found
+
+
+def test_runs_with_a_bare_python(tmp_path):
+    """The pre-flight check must work where the course's packages are missing, and say so:
+    `python -m companion.doctor` on a Python without site-packages (-S: no NumPy, no Keras)
+    prints its report, naming NumPy's install command, and exits 1, with no traceback."""
+    code = (
+        f"import runpy, sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['doctor']; "
+        "runpy.run_module('companion.doctor', run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1
+    assert re.search(r"\[FAIL\] numpy +not installed", result.stdout), result.stdout
+    assert "NOT READY" in result.stdout
