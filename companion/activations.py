@@ -69,7 +69,10 @@ def _activation(*aliases, elementwise=True):
             x = as_float_array(x, name=f"the input of {name}")
             # Overflow to inf and NaN in -> NaN out, as Keras, without a NumPy warning.
             with np.errstate(**MIRROR_KERAS):
-                return np.asarray(core(x, *args, **kwargs))
+                out = np.asarray(core(x, *args, **kwargs))
+            # In the input's dtype: NumPy 1.x promotes a 0-d float16 or float32 input with a
+            # Python number to float64 (NumPy 2 keeps the array's dtype; then this copies nothing).
+            return out.astype(x.dtype, copy=False)
 
         activation.elementwise = elementwise
         activation.aliases = aliases
