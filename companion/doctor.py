@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 
-from companion.course import check_flag  # the standard library only, as this module
+from companion import _backend_name  # the standard library only, as this module
+from companion.course import check_flag
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 
@@ -80,12 +81,9 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
         version = metadata.version(dist)
     except metadata.PackageNotFoundError:
         if dist == "tensorflow":
-            from companion._backend_name import backend
-
-            if backend() != "tensorflow":  # Keras runs on JAX or PyTorch here: not needed
-                return Check(
-                    dist, OK, f"not installed (not needed: Keras's backend is {backend()})"
-                )
+            name = _backend_name.backend()
+            if name != "tensorflow":  # Keras runs on JAX or PyTorch here: not needed
+                return Check(dist, OK, f"not installed (not needed: Keras's backend is {name})")
         return Check(dist, FAIL, "not installed", f"needed for {why}: {INSTALL_HINT}")
     if _version_tuple(version) < _version_tuple(minimum):
         return Check(
@@ -100,9 +98,7 @@ def check_package(dist: str, module: str, minimum: str, why: str) -> Check:
 def check_keras_backend() -> Check:
     """Import Keras for real and run one small operation on its backend."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from companion._backend_name import backend as backend_name
-
-    os.environ.setdefault("KERAS_BACKEND", backend_name())
+    os.environ.setdefault("KERAS_BACKEND", _backend_name.backend())
     start = time.perf_counter()
     try:
         keras = importlib.import_module("keras")
@@ -138,17 +134,17 @@ def check_keras_backend() -> Check:
 
 def check_backends() -> Check:
     """Which of Keras's backends this machine can import (found on the path, not imported)."""
-    from companion._backend_name import BACKEND_MODULES, backend
-
+    modules = _backend_name.BACKEND_MODULES
     found = []
-    for name, module in BACKEND_MODULES.items():
+    for name, module in modules.items():
         ok = importlib.util.find_spec(module) is not None
         found.append(f"{name} {_installed(module) or '?'}" if ok else f"{name} not installed")
-    usable = [name for name, module in BACKEND_MODULES.items() if importlib.util.find_spec(module)]
-    text = f"KERAS_BACKEND={backend()}; " + ", ".join(found)
+    usable = [name for name, module in modules.items() if importlib.util.find_spec(module)]
+    backend = _backend_name.backend()
+    text = f"KERAS_BACKEND={backend}; " + ", ".join(found)
     if not usable:
         return Check("Keras backends", FAIL, text, f"install one: {INSTALL_HINT}")
-    if backend() not in usable:
+    if backend not in usable:
         return Check("Keras backends", FAIL, text, f"set KERAS_BACKEND to one of {usable}")
     return Check("Keras backends", OK, text)
 
@@ -492,18 +488,12 @@ def check_cpus() -> Check:
     return Check("CPU cores", OK, str(count))
 
 
-def _backend_name() -> str:
-    from companion._backend_name import backend
-
-    return backend()
-
-
 def run_checks(with_keras: bool = True) -> list[Check]:
     with_keras = check_flag(with_keras, "with_keras")
     checks = [check_python()]
     checks += [check_package(*requirement) for requirement in REQUIREMENTS]
     checks.append(check_backends())
-    needed = ("tensorflow", "keras") if _backend_name() == "tensorflow" else ("keras",)
+    needed = ("tensorflow", "keras") if _backend_name.backend() == "tensorflow" else ("keras",)
     if with_keras and all(c.status == OK for c in checks if c.name in needed):
         checks.append(check_keras_backend())
     checks += [check_kernel(), check_fashion_mnist(), check_widgets(), check_plot_model()]

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from companion.course import check_flag  # the same check, for modules without NumPy
+
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -77,9 +79,7 @@ def check_bool(value, name):
         >>> check_bool(np.True_, "training")
         True
     """
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"`{name}` must be True or False, but got {value!r} ({type(value).__name__}).")
+    return bool(value) if isinstance(value, np.bool_) else check_flag(value, name)
 
 
 def check_finite_after_cast(value, dtype, what):
